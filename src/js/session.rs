@@ -1,0 +1,441 @@
+//! `Session`: a session document and every question a paywall asks of it.
+
+use js_sys::{Array, Date, Object, JSON};
+use wasm_bindgen::prelude::*;
+
+use super::convert::{
+    get, optional_string, options_object, required_string, set, to_date, to_optional_date,
+    to_optional_number, to_optional_string, to_string_array, type_name,
+};
+use super::{invalid_argument, to_js_error};
+use crate::date::Timestamp;
+use crate::error::Error;
+use crate::model::{Credit, Meter, Session, SessionEntry};
+
+/// A reader's session document, exported to JavaScript as `Session`.
+#[wasm_bindgen(js_name = Session)]
+pub struct JsSession {
+    inner: Session,
+}
+
+impl JsSession {
+    pub(crate) fn new(inner: Session) -> Self {
+        JsSession { inner }
+    }
+}
+
+#[wasm_bindgen(js_class = Session)]
+impl JsSession {
+    /// Builds a session from a document already parsed into a JavaScript value.
+    ///
+    /// `options.sessionId` is the id the document belongs to; it picks
+    /// `currentSession()` among several sessions.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_response` when the value is not a plain JSON object;
+    /// `invalid_argument` when `options.sessionId` is not a string.
+    #[wasm_bindgen(js_name = fromJson)]
+    pub fn from_json(value: JsValue, options: JsValue) -> Result<JsSession, JsValue> {
+        let session_id = session_id_option(&options)?;
+        if value.is_undefined() {
+            return Err(to_js_error(Error::invalid_response(
+                "the session document is undefined; pass the parsed JSON object",
+            )));
+        }
+        // JSON text is the one form both JavaScript and serde_json read the
+        // same way, so `fromJson(x)` and `parse(JSON.stringify(x))` agree.
+        let text = JSON::stringify(&value)
+            .map_err(|error| {
+                to_js_error(Error::invalid_response(format!(
+                    "the session document cannot be read as JSON ({}); pass a plain JSON object",
+                    js_message(&error)
+                )))
+            })?
+            .as_string()
+            .unwrap_or_default();
+        let inner = Session::parse(&text, session_id.as_deref()).map_err(to_js_error)?;
+        Ok(JsSession { inner })
+    }
+
+    /// Builds a session from JSON text.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_response` when the text is not JSON or not a JSON object;
+    /// `invalid_argument` when `text` is not a string.
+    pub fn parse(text: JsValue, options: JsValue) -> Result<JsSession, JsValue> {
+        let session_id = session_id_option(&options)?;
+        let Some(text) = text.as_string() else {
+            return Err(invalid_argument(format!(
+                "Session.parse expects JSON text, but got {}; use Session.fromJson for objects",
+                type_name(&text)
+            )));
+        };
+        let inner = Session::parse(&text, session_id.as_deref()).map_err(to_js_error)?;
+        Ok(JsSession { inner })
+    }
+
+    /// The credits left on a meter in this period, or `undefined` when the
+    /// meter or its count is absent.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_argument` when `meterId` is not a non-empty string.
+    #[wasm_bindgen(js_name = remainingCredits)]
+    pub fn remaining_credits(&self, meter_id: JsValue) -> Result<Option<f64>, JsValue> {
+        let meter_id = required_string(&meter_id, "meterId")?;
+        Ok(self
+            .inner
+            .remaining_credits(&meter_id)
+            .map(|count| count as f64))
+    }
+
+    /// The meter with this id as `{ id, meterSize, remainingCredits,
+    /// refreshTime, contentIds, contentIdTransform }`, or `undefined`.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_argument` when `meterId` is not a non-empty string.
+    pub fn meter(&self, meter_id: JsValue) -> Result<JsValue, JsValue> {
+        let meter_id = required_string(&meter_id, "meterId")?;
+        Ok(self
+            .inner
+            .meter(&meter_id)
+            .map_or(JsValue::UNDEFINED, meter_object))
+    }
+
+    /// The ids of every meter, in ascending order.
+    #[wasm_bindgen(js_name = meterIds)]
+    pub fn meter_ids(&self) -> Vec<String> {
+        self.inner.meters().map(|meter| meter.id.clone()).collect()
+    }
+
+    /// The credit with this id as `{ id, remainingCredits, contentIds,
+    /// contentIdTransform }`, or `undefined`.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_argument` when `creditId` is not a non-empty string.
+    pub fn credit(&self, credit_id: JsValue) -> Result<JsValue, JsValue> {
+        let credit_id = required_string(&credit_id, "creditId")?;
+        Ok(self
+            .inner
+            .credit(&credit_id)
+            .map_or(JsValue::UNDEFINED, credit_object))
+    }
+
+    /// The ids of every credit, in ascending order.
+    #[wasm_bindgen(js_name = creditIds)]
+    pub fn credit_ids(&self) -> Vec<String> {
+        self.inner
+            .credits()
+            .map(|credit| credit.id.clone())
+            .collect()
+    }
+
+    /// Whether the reader may see `contentId`: `decide(contentId).granted`.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_argument` when `contentId` is not a non-empty string.
+    #[wasm_bindgen(js_name = isEntitled)]
+    pub fn is_entitled(&self, content_id: JsValue) -> Result<bool, JsValue> {
+        let content_id = required_string(&content_id, "contentId")?;
+        self.inner.is_entitled(&content_id).map_err(to_js_error)
+    }
+
+    /// Decides whether the reader may see `contentId`, checking
+    /// `options.entitlementId` or, without it, the content id itself.
+    /// Returns `{ granted, reason, entitlementId?, meterId?, creditId?,
+    /// remainingCredits? }`.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_argument` when `contentId` is not a non-empty string, or
+    /// `options.entitlementId` is given and is not one.
+    pub fn decide(&self, content_id: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+        let content_id = required_string(&content_id, "contentId")?;
+        let options = options_object(&options, "decide options")?;
+        let entitlement_id = optional_string(&get(&options, "entitlementId"), "entitlementId")?;
+        let decision = self
+            .inner
+            .decide(&content_id, entitlement_id.as_deref())
+            .map_err(to_js_error)?;
+        serde_wasm_bindgen::to_value(&decision)
+            .map_err(|error| to_js_error(Error::invalid_response(error.to_string())))
+    }
+
+    /// Whether the entitlement is delivered, whatever its source or remaining credits.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_argument` when `entitlementId` is not a non-empty string.
+    #[wasm_bindgen(js_name = hasEntitlement)]
+    pub fn has_entitlement(&self, entitlement_id: JsValue) -> Result<bool, JsValue> {
+        let entitlement_id = required_string(&entitlement_id, "entitlementId")?;
+        Ok(self.inner.has_entitlement(&entitlement_id))
+    }
+
+    /// The ids of every delivered entitlement, in document order.
+    #[wasm_bindgen(js_name = entitlementIds)]
+    pub fn entitlement_ids(&self) -> Vec<String> {
+        self.inner
+            .entitlements()
+            .iter()
+            .map(|entitlement| entitlement.id.clone())
+            .collect()
+    }
+
+    /// Whether the bundle is in `granted_bundles` or `jwt_bundles`.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_argument` when `bundleId` is not a non-empty string.
+    #[wasm_bindgen(js_name = hasBundle)]
+    pub fn has_bundle(&self, bundle_id: JsValue) -> Result<bool, JsValue> {
+        let bundle_id = required_string(&bundle_id, "bundleId")?;
+        Ok(self.inner.has_bundle(&bundle_id))
+    }
+
+    /// Whether the reader is logged in.
+    #[wasm_bindgen(getter, js_name = isAuthenticated)]
+    pub fn is_authenticated(&self) -> bool {
+        self.inner.is_authenticated()
+    }
+
+    /// The logged-in user's id; empty or `undefined` for anonymous readers.
+    #[wasm_bindgen(getter, js_name = userId)]
+    pub fn user_id(&self) -> Option<String> {
+        self.inner.user_id().map(str::to_owned)
+    }
+
+    /// `access_model.user_state`, such as `"anonymous"` or `"registered"`.
+    #[wasm_bindgen(getter, js_name = userState)]
+    pub fn user_state(&self) -> Option<String> {
+        self.inner.user_state().map(str::to_owned)
+    }
+
+    /// The document version, the `v` field.
+    #[wasm_bindgen(getter)]
+    pub fn version(&self) -> Option<f64> {
+        self.inner.version().map(|version| version as f64)
+    }
+
+    /// When the document was last updated, as a `Date`.
+    #[wasm_bindgen(getter, js_name = lastUpdated)]
+    pub fn last_updated(&self) -> JsValue {
+        to_optional_date(self.inner.last_updated())
+    }
+
+    /// `tenantId`.
+    #[wasm_bindgen(getter, js_name = tenantId)]
+    pub fn tenant_id(&self) -> Option<String> {
+        self.inner.tenant_id().map(str::to_owned)
+    }
+
+    /// `subTenantId`.
+    #[wasm_bindgen(getter, js_name = subTenantId)]
+    pub fn sub_tenant_id(&self) -> Option<String> {
+        self.inner.sub_tenant_id().map(str::to_owned)
+    }
+
+    /// One line for each field that was read as absent or corrected, each
+    /// starting with the field's path.
+    #[wasm_bindgen(getter)]
+    pub fn warnings(&self) -> Vec<String> {
+        self.inner.warnings().to_vec()
+    }
+
+    /// The reader's group in an A/B test, from `test_groups`.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_argument` when `name` is not a non-empty string.
+    #[wasm_bindgen(js_name = testGroup)]
+    pub fn test_group(&self, name: JsValue) -> Result<Option<String>, JsValue> {
+        let name = required_string(&name, "name")?;
+        Ok(self.inner.test_group(&name).map(str::to_owned))
+    }
+
+    /// The publisher's value for a key, from `second_party_data`.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_argument` when `key` is not a non-empty string.
+    #[wasm_bindgen(js_name = secondPartyData)]
+    pub fn second_party_data(&self, key: JsValue) -> Result<Option<String>, JsValue> {
+        let key = required_string(&key, "key")?;
+        Ok(self.inner.second_party_data(&key).map(str::to_owned))
+    }
+
+    /// The value of a session variable, of any JSON type, or `undefined`.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_argument` when `key` is not a non-empty string.
+    #[wasm_bindgen(js_name = sessionVariable)]
+    pub fn session_variable(&self, key: JsValue) -> Result<JsValue, JsValue> {
+        let key = required_string(&key, "key")?;
+        Ok(self
+            .inner
+            .session_variable(&key)
+            .map_or(JsValue::UNDEFINED, json_to_js))
+    }
+
+    /// Every entry of `sessions`, in document order.
+    pub fn sessions(&self) -> Array {
+        self.inner.sessions().iter().map(session_object).collect()
+    }
+
+    /// The session the document was fetched for, or `undefined`.
+    #[wasm_bindgen(js_name = currentSession)]
+    pub fn current_session(&self) -> JsValue {
+        self.inner
+            .current_session()
+            .map_or(JsValue::UNDEFINED, |entry| session_object(entry).into())
+    }
+
+    /// Whether the current session's expiry is at or before `now` (a `Date`
+    /// or milliseconds since the epoch; the current time by default). A
+    /// session whose expiry is unknown has not expired.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_argument` when `now` is not a valid date.
+    #[wasm_bindgen(js_name = isExpired)]
+    pub fn is_expired(&self, now: JsValue) -> Result<bool, JsValue> {
+        let millis = if now.is_undefined() {
+            Date::now()
+        } else if let Some(date) = now.dyn_ref::<Date>() {
+            date.get_time()
+        } else if let Some(number) = now.as_f64() {
+            number
+        } else {
+            return Err(invalid_argument(format!(
+                "now must be a Date or a number of milliseconds, but it is {}",
+                type_name(&now)
+            )));
+        };
+        if !millis.is_finite() {
+            return Err(invalid_argument(
+                "now is an invalid date; pass a valid Date or leave it out".to_owned(),
+            ));
+        }
+        // A finite millisecond count beyond i64 saturates, which keeps the comparison right.
+        Ok(self.inner.is_expired(Timestamp(millis.floor() as i64)))
+    }
+
+    /// The document exactly as it came, unknown fields included, so that
+    /// `JSON.stringify(session)` round-trips.
+    #[wasm_bindgen(js_name = toJSON)]
+    pub fn to_json(&self) -> JsValue {
+        json_to_js(self.inner.document())
+    }
+}
+
+fn session_id_option(options: &JsValue) -> Result<Option<String>, JsValue> {
+    let options = options_object(options, "options")?;
+    let session_id = optional_string(&get(&options, "sessionId"), "sessionId")?;
+    if session_id.as_deref() == Some("") {
+        return Err(invalid_argument(
+            "sessionId is empty; pass the session id or leave it out".to_owned(),
+        ));
+    }
+    Ok(session_id)
+}
+
+fn js_message(error: &JsValue) -> String {
+    error
+        .dyn_ref::<js_sys::Error>()
+        .map(|error| String::from(error.message()))
+        .unwrap_or_else(|| type_name(error))
+}
+
+/// Converts a JSON value to JavaScript through `JSON.parse`, which creates
+/// keys such as `__proto__` as own properties instead of touching prototypes.
+fn json_to_js<T: serde::Serialize + ?Sized>(value: &T) -> JsValue {
+    serde_json::to_string(value)
+        .ok()
+        .and_then(|text| JSON::parse(&text).ok())
+        .unwrap_or(JsValue::UNDEFINED)
+}
+
+fn meter_object(meter: &Meter) -> JsValue {
+    let object = Object::new();
+    set(&object, "id", &JsValue::from_str(&meter.id));
+    set(&object, "meterSize", &to_optional_number(meter.meter_size));
+    set(
+        &object,
+        "remainingCredits",
+        &to_optional_number(meter.remaining_credits),
+    );
+    set(
+        &object,
+        "refreshTime",
+        &to_optional_date(meter.refresh_time),
+    );
+    set(&object, "contentIds", &to_string_array(&meter.content_ids));
+    set(
+        &object,
+        "contentIdTransform",
+        &to_optional_string(meter.content_id_transform.as_deref()),
+    );
+    object.into()
+}
+
+fn credit_object(credit: &Credit) -> JsValue {
+    let object = Object::new();
+    set(&object, "id", &JsValue::from_str(&credit.id));
+    set(
+        &object,
+        "remainingCredits",
+        &to_optional_number(credit.remaining_credits),
+    );
+    set(&object, "contentIds", &to_string_array(&credit.content_ids));
+    set(
+        &object,
+        "contentIdTransform",
+        &to_optional_string(credit.content_id_transform.as_deref()),
+    );
+    object.into()
+}
+
+fn session_object(entry: &SessionEntry) -> Object {
+    let object = Object::new();
+    let text = |key: &str, value: &Option<String>| {
+        set(&object, key, &to_optional_string(value.as_deref()))
+    };
+    let flag = |key: &str, value: Option<bool>| {
+        set(
+            &object,
+            key,
+            &value.map_or(JsValue::UNDEFINED, JsValue::from_bool),
+        )
+    };
+    text("sessionId", &entry.session_id);
+    text("state", &entry.state);
+    flag("authenticated", entry.authenticated);
+    flag("supplied", entry.supplied);
+    set(
+        &object,
+        "startDate",
+        &entry.start_date.map_or(JsValue::UNDEFINED, to_date),
+    );
+    set(
+        &object,
+        "expiryDate",
+        &entry.expiry_date.map_or(JsValue::UNDEFINED, to_date),
+    );
+    text("device", &entry.device);
+    text("browser", &entry.browser);
+    text("os", &entry.os);
+    text("city", &entry.city);
+    text("geoState", &entry.geo_state);
+    text("deviceName", &entry.device_name);
+    text("country", &entry.country);
+    text("userId", &entry.user_id);
+    text("tenantId", &entry.tenant_id);
+    text("subTenantId", &entry.sub_tenant_id);
+    object
+}

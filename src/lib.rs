@@ -1,0 +1,29 @@
+//! Reads a reader's Zephr-style session document and answers paywall
+//! questions: how many free articles are left on a meter, whether the reader
+//! may see an article, and why.
+//!
+//! The pure model and rules ([`Session`], [`Decision`], [`parse_date`]) are
+//! plain Rust and run anywhere. On `wasm32`, the `js` module exports them to
+//! JavaScript as `Session` and `SessionClient`, the latter fetching documents
+//! through the global `fetch`.
+//!
+//! This crate is an independent client of the documented session lookup; it
+//! is not affiliated with Zephr or Zuora.
+
+#![deny(missing_docs)]
+
+mod date;
+mod error;
+mod model;
+mod read;
+mod rules;
+mod url;
+
+#[cfg(target_arch = "wasm32")]
+pub mod js;
+
+pub use date::{parse_date, Timestamp};
+pub use error::{Error, ErrorCode};
+pub use model::{ContentIdTransform, Credit, Entitlement, Meter, Session, SessionEntry};
+pub use rules::{Decision, Reason};
+pub use url::{check_base_url, check_segment, encode_uri_component, lookup_url};

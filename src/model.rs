@@ -1,0 +1,311 @@
+//! The session document as typed values, read by the tolerant rules in [`crate::read`].
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde_json::{Map, Value};
+
+use crate::date::Timestamp;
+
+/// A reader's session document, with every field read and checked.
+///
+/// Build one with [`Session::parse`] or [`Session::from_value`]. Fields of the
+/// wrong type were read as absent and left a line in [`Session::warnings`];
+/// [`Session::document`] returns the document exactly as it came.
+#[derive(Clone, Debug)]
+pub struct Session {
+    pub(crate) document: Map<String, Value>,
+    pub(crate) requested_session_id: Option<String>,
+    pub(crate) tenant_id: Option<String>,
+    pub(crate) sub_tenant_id: Option<String>,
+    pub(crate) authenticated: Option<bool>,
+    pub(crate) version: Option<i64>,
+    pub(crate) session_variables: Map<String, Value>,
+    pub(crate) user_id: Option<String>,
+    pub(crate) sessions: Vec<SessionEntry>,
+    pub(crate) current_session: Option<usize>,
+    pub(crate) meters: BTreeMap<String, Meter>,
+    pub(crate) credits: BTreeMap<String, Credit>,
+    pub(crate) entitlements: Vec<Entitlement>,
+    pub(crate) entitlement_index: HashMap<String, usize>,
+    pub(crate) granted_bundles: Vec<String>,
+    pub(crate) jwt_bundles: Vec<String>,
+    pub(crate) user_state: Option<String>,
+    pub(crate) last_updated: Option<Timestamp>,
+    pub(crate) test_groups: BTreeMap<String, String>,
+    pub(crate) second_party_data: BTreeMap<String, String>,
+    pub(crate) warnings: Vec<String>,
+}
+
+/// One entry of the document's `sessions` array: a session of this reader on one device.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SessionEntry {
+    /// `session_id`: the value of the `blaize_session` cookie for this session.
+    pub session_id: Option<String>,
+    /// `state`: `anonymous`, `recognised`, `partially_registered` or `authenticated`.
+    pub state: Option<String>,
+    /// `authenticated`: whether the reader logged in on this session.
+    pub authenticated: Option<bool>,
+    /// `supplied`: whether the session id was supplied by the caller.
+    pub supplied: Option<bool>,
+    /// `startDate`: when the session began.
+    pub start_date: Option<Timestamp>,
+    /// `expiryDate`: when the session ends.
+    pub expiry_date: Option<Timestamp>,
+    /// `device`, such as `pc` or `mobile`.
+    pub device: Option<String>,
+    /// `browser`, such as `Chrome`.
+    pub browser: Option<String>,
+    /// `os`, such as `Mac OSX`.
+    pub os: Option<String>,
+    /// `city`.
+    pub city: Option<String>,
+    /// `geoState`: the region within the country.
+    pub geo_state: Option<String>,
+    /// `deviceName`, such as `Apple Macintosh`.
+    pub device_name: Option<String>,
+    /// `country`: an ISO 3166 code.
+    pub country: Option<String>,
+    /// `user_id`: the logged-in user, empty or absent for anonymous readers.
+    pub user_id: Option<String>,
+    /// `tenantId`.
+    pub tenant_id: Option<String>,
+    /// `subTenantId`.
+    pub sub_tenant_id: Option<String>,
+}
+
+/// A meter: recurring limited access, such as five free articles a month.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Meter {
+    /// The meter's key in `access_model.meters`.
+    pub id: String,
+    /// `meterSize`: how many credits each period starts with.
+    pub meter_size: Option<u64>,
+    /// `remainingCredits`: credits left in this period; a negative count reads as 0.
+    pub remaining_credits: Option<u64>,
+    /// `refreshTime`: when the meter resets.
+    pub refresh_time: Option<Timestamp>,
+    /// `contentIds`: the content already counted in this period.
+    pub content_ids: Vec<String>,
+    /// `contentIdTransform` as the document wrote it.
+    pub content_id_transform: Option<String>,
+    pub(crate) recorded: RecordedContent,
+}
+
+/// A credit: limited access like a meter's that never recurs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Credit {
+    /// The credit's key in `access_model.credits`.
+    pub id: String,
+    /// `remainingCredits`: credits left; a negative count reads as 0.
+    pub remaining_credits: Option<u64>,
+    /// `contentIds`: the content already counted.
+    pub content_ids: Vec<String>,
+    /// `contentIdTransform` as the document wrote it.
+    pub content_id_transform: Option<String>,
+    pub(crate) recorded: RecordedContent,
+}
+
+/// An entry of `access_model.delivered_entitlements`: an entitlement the
+/// reader has, directly or through meters and credits.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Entitlement {
+    /// The entitlement id.
+    pub id: String,
+    /// Whether a product or bundle grants it outright.
+    pub direct: bool,
+    /// The meters, by id, that may grant it, in the listed order.
+    pub metered_by: Vec<String>,
+    /// The credits, by id, that may grant it, in the listed order.
+    pub credited_by: Vec<String>,
+}
+
+/// How a meter or credit compares a content id with the ids it recorded,
+/// from its `contentIdTransform`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ContentIdTransform {
+    /// `NONE`, absent or unknown: exact, case-sensitive equality.
+    None,
+    /// `STRIP_PARAMS`: equality after cutting both ids at the first `?` or `#`.
+    StripParams,
+    /// `PREPEND_RANDOM`: each view was recorded under a fresh random prefix,
+    /// so a recorded id never shows that the content was unlocked before.
+    PrependRandom,
+}
+
+impl ContentIdTransform {
+    /// Reads a `contentIdTransform` value; `None` for a value this crate does not know.
+    pub fn from_name(name: &str) -> Option<Self> {
+        match name {
+            "NONE" => Some(ContentIdTransform::None),
+            "STRIP_PARAMS" => Some(ContentIdTransform::StripParams),
+            "PREPEND_RANDOM" => Some(ContentIdTransform::PrependRandom),
+            _ => None,
+        }
+    }
+
+    /// Returns the part of a content id that this transform compares.
+    fn comparable(self, content_id: &str) -> &str {
+        match self {
+            ContentIdTransform::StripParams => {
+                content_id.split(['?', '#']).next().unwrap_or(content_id)
+            }
+            _ => content_id,
+        }
+    }
+}
+
+/// The recorded content ids of a meter or credit, indexed once at parse so
+/// that a lookup does not grow with the number of ids.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct RecordedContent {
+    transform: ContentIdTransform,
+    ids: HashSet<String>,
+}
+
+impl RecordedContent {
+    pub(crate) fn new(transform: ContentIdTransform, content_ids: &[String]) -> Self {
+        let ids = match transform {
+            ContentIdTransform::PrependRandom => HashSet::new(),
+            _ => content_ids
+                .iter()
+                .map(|id| transform.comparable(id).to_owned())
+                .collect(),
+        };
+        RecordedContent { transform, ids }
+    }
+
+    /// Whether `content_id` was already counted.
+    pub(crate) fn contains(&self, content_id: &str) -> bool {
+        match self.transform {
+            ContentIdTransform::PrependRandom => false,
+            transform => self.ids.contains(transform.comparable(content_id)),
+        }
+    }
+}
+
+impl Meter {
+    /// Whether this meter already counted `content_id` in this period,
+    /// compared as its `contentIdTransform` says.
+    pub fn has_recorded(&self, content_id: &str) -> bool {
+        self.recorded.contains(content_id)
+    }
+}
+
+impl Credit {
+    /// Whether this credit already counted `content_id`, compared as its
+    /// `contentIdTransform` says.
+    pub fn has_recorded(&self, content_id: &str) -> bool {
+        self.recorded.contains(content_id)
+    }
+}
+
+impl Session {
+    /// The document exactly as it came, unknown fields included.
+    pub fn document(&self) -> &Map<String, Value> {
+        &self.document
+    }
+
+    /// The session id the document was fetched for or given with, if any.
+    pub fn requested_session_id(&self) -> Option<&str> {
+        self.requested_session_id.as_deref()
+    }
+
+    /// One line for each field that was read as absent or corrected, each
+    /// starting with the field's path, such as
+    /// `access_model.meters.negative.remainingCredits: -1 is negative; read as 0`.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// `tenantId`.
+    pub fn tenant_id(&self) -> Option<&str> {
+        self.tenant_id.as_deref()
+    }
+
+    /// `subTenantId`.
+    pub fn sub_tenant_id(&self) -> Option<&str> {
+        self.sub_tenant_id.as_deref()
+    }
+
+    /// `v`: the document version.
+    pub fn version(&self) -> Option<i64> {
+        self.version
+    }
+
+    /// `user_id`: the logged-in user, empty or absent for anonymous readers.
+    pub fn user_id(&self) -> Option<&str> {
+        self.user_id.as_deref()
+    }
+
+    /// `access_model.user_state`, such as `anonymous` or `registered`.
+    pub fn user_state(&self) -> Option<&str> {
+        self.user_state.as_deref()
+    }
+
+    /// `last_updated`.
+    pub fn last_updated(&self) -> Option<Timestamp> {
+        self.last_updated
+    }
+
+    /// The value of `session_variables[key]`, of any JSON type.
+    pub fn session_variable(&self, key: &str) -> Option<&Value> {
+        self.session_variables.get(key)
+    }
+
+    /// The reader's group in the A/B test `name`, from `test_groups`.
+    pub fn test_group(&self, name: &str) -> Option<&str> {
+        self.test_groups.get(name).map(String::as_str)
+    }
+
+    /// The publisher's value for `key`, from `second_party_data`.
+    pub fn second_party_data(&self, key: &str) -> Option<&str> {
+        self.second_party_data.get(key).map(String::as_str)
+    }
+
+    /// Every entry of `sessions`, in document order.
+    pub fn sessions(&self) -> &[SessionEntry] {
+        &self.sessions
+    }
+
+    /// The meter with this id.
+    pub fn meter(&self, meter_id: &str) -> Option<&Meter> {
+        self.meters.get(meter_id)
+    }
+
+    /// Every meter, in ascending id order.
+    pub fn meters(&self) -> impl Iterator<Item = &Meter> {
+        self.meters.values()
+    }
+
+    /// The credit with this id.
+    pub fn credit(&self, credit_id: &str) -> Option<&Credit> {
+        self.credits.get(credit_id)
+    }
+
+    /// Every credit, in ascending id order.
+    pub fn credits(&self) -> impl Iterator<Item = &Credit> {
+        self.credits.values()
+    }
+
+    /// The delivered entitlement with this id. Entries that repeat an id were
+    /// merged into the first one when the document was read.
+    pub fn entitlement(&self, entitlement_id: &str) -> Option<&Entitlement> {
+        let index = *self.entitlement_index.get(entitlement_id)?;
+        self.entitlements.get(index)
+    }
+
+    /// Every delivered entitlement, in document order.
+    pub fn entitlements(&self) -> &[Entitlement] {
+        &self.entitlements
+    }
+
+    /// `access_model.granted_bundles`.
+    pub fn granted_bundles(&self) -> &[String] {
+        &self.granted_bundles
+    }
+
+    /// `access_model.jwt_bundles`.
+    pub fn jwt_bundles(&self) -> &[String] {
+        &self.jwt_bundles
+    }
+}

@@ -1,0 +1,572 @@
+//! Tolerant reading of a session document into a [`Session`].
+//!
+//! Every field is optional and `null` means absent. A field of the wrong JSON
+//! type is read as absent and adds one warning that starts with its path.
+//! Only a document that is not a JSON object fails.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::{Map, Value};
+
+use crate::date::{parse_date, Timestamp};
+use crate::error::Error;
+use crate::model::{
+    ContentIdTransform, Credit, Entitlement, Meter, RecordedContent, Session, SessionEntry,
+};
+
+/// How many warnings a session keeps; the rest are counted in one last line,
+/// so that a hostile document cannot fill memory with warnings.
+const MAX_WARNINGS: usize = 100;
+
+/// The largest integer that a JavaScript number holds exactly, `Number.MAX_SAFE_INTEGER`.
+const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
+
+/// How many characters of a wrong value a warning quotes.
+const MAX_QUOTED_CHARS: usize = 60;
+
+impl Session {
+    /// Parses a session document from JSON text.
+    ///
+    /// `session_id` is the id the document was fetched for; it picks
+    /// [`Session::current_session`] among several entries of `sessions`.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_response` when the text is not JSON or not a JSON object.
+    pub fn parse(text: &str, session_id: Option<&str>) -> Result<Session, Error> {
+        let value = serde_json::from_str(text).map_err(|error| {
+            Error::invalid_response(format!(
+                "the session document is not valid JSON ({error}); check that the lookup URL \
+                 points at the session endpoint"
+            ))
+        })?;
+        Session::from_value(value, session_id)
+    }
+
+    /// Reads a session document that is already parsed.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_response` when the value is not a JSON object.
+    pub fn from_value(value: Value, session_id: Option<&str>) -> Result<Session, Error> {
+        match value {
+            Value::Object(document) => Ok(read_session(document, session_id)),
+            other => Err(Error::invalid_response(format!(
+                "the session document must be a JSON object, but it is {}",
+                describe(&other)
+            ))),
+        }
+    }
+}
+
+fn read_session(document: Map<String, Value>, session_id: Option<&str>) -> Session {
+    let mut reader = Reader::default();
+    let top = &document;
+
+    let tenant_id = reader.string("tenantId", top.get("tenantId"));
+    let sub_tenant_id = reader.string("subTenantId", top.get("subTenantId"));
+    let authenticated = reader.boolean("authenticated", top.get("authenticated"));
+    let version = reader.integer("v", top.get("v"));
+    let session_variables = reader
+        .map("session_variables", top.get("session_variables"))
+        .cloned()
+        .unwrap_or_default();
+    let user_id = reader.string("user_id", top.get("user_id"));
+    let sessions = reader.sessions(top.get("sessions"));
+    let last_updated = reader.epoch_millis("last_updated", top.get("last_updated"));
+    let test_groups = reader.string_map("test_groups", top.get("test_groups"));
+    let second_party_data = reader.string_map("second_party_data", top.get("second_party_data"));
+
+    let empty = Map::new();
+    let access = reader
+        .map("access_model", top.get("access_model"))
+        .unwrap_or(&empty);
+    let meters = reader.meters(access.get("meters"));
+    let credits = reader.credits(access.get("credits"));
+    let (entitlements, entitlement_index) =
+        reader.entitlements(access.get("delivered_entitlements"));
+    let granted_bundles = reader.string_list(
+        "access_model.granted_bundles",
+        access.get("granted_bundles"),
+    );
+    let jwt_bundles = reader.string_list("access_model.jwt_bundles", access.get("jwt_bundles"));
+    let user_state = reader.string("access_model.user_state", access.get("user_state"));
+    reader.check_entitlement_sources(&entitlements, &meters, &credits);
+
+    let current_session = find_current_session(&sessions, session_id);
+    Session {
+        requested_session_id: session_id.map(str::to_owned),
+        tenant_id,
+        sub_tenant_id,
+        authenticated,
+        version,
+        session_variables,
+        user_id,
+        sessions,
+        current_session,
+        meters,
+        credits,
+        entitlements,
+        entitlement_index,
+        granted_bundles,
+        jwt_bundles,
+        user_state,
+        last_updated,
+        test_groups,
+        second_party_data,
+        warnings: reader.finish(),
+        document,
+    }
+}
+
+/// Picks the entry whose `session_id` is the requested id. Without a match,
+/// or without a requested id, the only entry is the current one when there
+/// is exactly one.
+fn find_current_session(sessions: &[SessionEntry], session_id: Option<&str>) -> Option<usize> {
+    let matching = session_id.and_then(|id| {
+        sessions
+            .iter()
+            .position(|entry| entry.session_id.as_deref() == Some(id))
+    });
+    matching.or_else(|| (sessions.len() == 1).then_some(0))
+}
+
+/// Collects warnings while fields are read.
+#[derive(Default)]
+struct Reader {
+    warnings: Vec<String>,
+    dropped: usize,
+}
+
+impl Reader {
+    fn warn(&mut self, warning: String) {
+        if self.warnings.len() < MAX_WARNINGS {
+            self.warnings.push(warning);
+        } else {
+            self.dropped += 1;
+        }
+    }
+
+    fn wrong_type(&mut self, path: &str, expected: &str, found: &Value) {
+        self.warn(format!(
+            "{path}: expected {expected}, found {}; read as absent",
+            describe(found)
+        ));
+    }
+
+    fn finish(mut self) -> Vec<String> {
+        if self.dropped > 0 {
+            let dropped = self.dropped;
+            self.warnings
+                .push(format!("{dropped} more warnings were left out"));
+        }
+        self.warnings
+    }
+
+    fn string(&mut self, path: &str, value: Option<&Value>) -> Option<String> {
+        match value? {
+            Value::Null => None,
+            Value::String(text) => Some(text.clone()),
+            other => {
+                self.wrong_type(path, "a string", other);
+                None
+            }
+        }
+    }
+
+    fn boolean(&mut self, path: &str, value: Option<&Value>) -> Option<bool> {
+        match value? {
+            Value::Null => None,
+            Value::Bool(flag) => Some(*flag),
+            other => {
+                self.wrong_type(path, "true or false", other);
+                None
+            }
+        }
+    }
+
+    /// Reads an integer. A JSON number with no fractional part, such as `5`,
+    /// `5.0` or `5e0`, is an integer, as it is in JavaScript. Integers beyond
+    /// 2^53 - 1 in size are read as absent, because a JavaScript number
+    /// cannot hold them exactly.
+    fn integer(&mut self, path: &str, value: Option<&Value>) -> Option<i64> {
+        let value = value?;
+        if value.is_null() {
+            return None;
+        }
+        let Some(number) = value.as_f64().filter(|number| number.fract() == 0.0) else {
+            self.wrong_type(path, "an integer", value);
+            return None;
+        };
+        if number.abs() > MAX_SAFE_INTEGER as f64 {
+            self.warn(format!(
+                "{path}: {value} is beyond 2^53 - 1, the largest integer a JavaScript number \
+                 holds exactly; read as absent"
+            ));
+            return None;
+        }
+        Some(value.as_i64().unwrap_or(number as i64))
+    }
+
+    /// Reads a count, which cannot be negative: a negative integer reads as 0.
+    fn count(&mut self, path: &str, value: Option<&Value>) -> Option<u64> {
+        let integer = self.integer(path, value)?;
+        if integer < 0 {
+            self.warn(format!("{path}: {integer} is negative; read as 0"));
+        }
+        Some(u64::try_from(integer).unwrap_or(0))
+    }
+
+    fn epoch_millis(&mut self, path: &str, value: Option<&Value>) -> Option<Timestamp> {
+        let millis = self.integer(path, value)?;
+        let timestamp = Timestamp::from_millis(millis);
+        if timestamp.is_none() {
+            self.warn(format!(
+                "{path}: {millis} is outside the range of a date; read as absent"
+            ));
+        }
+        timestamp
+    }
+
+    fn date(&mut self, path: &str, value: Option<&Value>) -> Option<Timestamp> {
+        let text = self.string(path, value)?;
+        let timestamp = parse_date(&text);
+        if timestamp.is_none() {
+            self.warn(format!(
+                "{path}: {} is not a valid date; read as absent",
+                quote(&text)
+            ));
+        }
+        timestamp
+    }
+
+    /// Reads an object. An empty array reads as an empty object without a
+    /// warning, because the upstream documentation shows `[]` for empty maps.
+    fn map<'v>(&mut self, path: &str, value: Option<&'v Value>) -> Option<&'v Map<String, Value>> {
+        static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
+        match value? {
+            Value::Null => None,
+            Value::Object(map) => Some(map),
+            Value::Array(items) if items.is_empty() => Some(EMPTY.get_or_init(Map::new)),
+            other => {
+                self.wrong_type(path, "an object", other);
+                None
+            }
+        }
+    }
+
+    fn array<'v>(&mut self, path: &str, value: Option<&'v Value>) -> Option<&'v [Value]> {
+        match value? {
+            Value::Null => None,
+            Value::Array(items) => Some(items),
+            other => {
+                self.wrong_type(path, "an array", other);
+                None
+            }
+        }
+    }
+
+    /// Reads an array of strings, dropping each element that is not a string.
+    fn string_list(&mut self, path: &str, value: Option<&Value>) -> Vec<String> {
+        let items = self.array(path, value).unwrap_or_default();
+        let mut strings = Vec::with_capacity(items.len());
+        for (index, item) in items.iter().enumerate() {
+            match item {
+                Value::String(text) => strings.push(text.clone()),
+                other => self.warn(format!(
+                    "{path}[{index}]: expected a string, found {}; dropped",
+                    describe(other)
+                )),
+            }
+        }
+        strings
+    }
+
+    /// Reads a map from string to string, dropping each value that is not a string.
+    fn string_map(&mut self, path: &str, value: Option<&Value>) -> BTreeMap<String, String> {
+        let mut strings = BTreeMap::new();
+        for (key, item) in self.map(path, value).into_iter().flatten() {
+            match item {
+                Value::String(text) => {
+                    strings.insert(key.clone(), text.clone());
+                }
+                Value::Null => {}
+                other => self.warn(format!(
+                    "{path}.{key}: expected a string, found {}; dropped",
+                    describe(other)
+                )),
+            }
+        }
+        strings
+    }
+
+    fn sessions(&mut self, value: Option<&Value>) -> Vec<SessionEntry> {
+        let items = self.array("sessions", value).unwrap_or_default();
+        let mut sessions = Vec::with_capacity(items.len());
+        for (index, item) in items.iter().enumerate() {
+            let path = format!("sessions[{index}]");
+            match item {
+                Value::Object(fields) => sessions.push(self.session_entry(&path, fields)),
+                other => self.warn(format!(
+                    "{path}: expected an object, found {}; dropped",
+                    describe(other)
+                )),
+            }
+        }
+        sessions
+    }
+
+    fn session_entry(&mut self, path: &str, fields: &Map<String, Value>) -> SessionEntry {
+        let text =
+            |reader: &mut Self, key: &str| reader.string(&format!("{path}.{key}"), fields.get(key));
+        SessionEntry {
+            session_id: text(self, "session_id"),
+            state: text(self, "state"),
+            device: text(self, "device"),
+            browser: text(self, "browser"),
+            os: text(self, "os"),
+            city: text(self, "city"),
+            geo_state: text(self, "geoState"),
+            device_name: text(self, "deviceName"),
+            country: text(self, "country"),
+            user_id: text(self, "user_id"),
+            tenant_id: text(self, "tenantId"),
+            sub_tenant_id: text(self, "subTenantId"),
+            authenticated: self.boolean(
+                &format!("{path}.authenticated"),
+                fields.get("authenticated"),
+            ),
+            supplied: self.boolean(&format!("{path}.supplied"), fields.get("supplied")),
+            start_date: self.date(&format!("{path}.startDate"), fields.get("startDate")),
+            expiry_date: self.date(&format!("{path}.expiryDate"), fields.get("expiryDate")),
+        }
+    }
+
+    /// Reads the entries of a map of meters or credits, dropping entries that
+    /// are not objects.
+    fn entries<'v>(
+        &mut self,
+        path: &str,
+        value: Option<&'v Value>,
+    ) -> Vec<(String, String, &'v Map<String, Value>)> {
+        let mut entries = Vec::new();
+        for (id, item) in self.map(path, value).into_iter().flatten() {
+            match item {
+                Value::Object(fields) => entries.push((id.clone(), format!("{path}.{id}"), fields)),
+                Value::Null => {}
+                other => self.warn(format!(
+                    "{path}.{id}: expected an object, found {}; dropped",
+                    describe(other)
+                )),
+            }
+        }
+        entries
+    }
+
+    fn meters(&mut self, value: Option<&Value>) -> BTreeMap<String, Meter> {
+        let path = "access_model.meters";
+        let mut meters = BTreeMap::new();
+        for (id, entry_path, fields) in self.entries(path, value) {
+            let (content_ids, content_id_transform, recorded) =
+                self.recorded_content(&entry_path, fields);
+            let meter = Meter {
+                meter_size: self.count(&format!("{entry_path}.meterSize"), fields.get("meterSize")),
+                remaining_credits: self.count(
+                    &format!("{entry_path}.remainingCredits"),
+                    fields.get("remainingCredits"),
+                ),
+                refresh_time: self.date(
+                    &format!("{entry_path}.refreshTime"),
+                    fields.get("refreshTime"),
+                ),
+                id: id.clone(),
+                content_ids,
+                content_id_transform,
+                recorded,
+            };
+            meters.insert(id, meter);
+        }
+        meters
+    }
+
+    fn credits(&mut self, value: Option<&Value>) -> BTreeMap<String, Credit> {
+        let path = "access_model.credits";
+        let mut credits = BTreeMap::new();
+        for (id, entry_path, fields) in self.entries(path, value) {
+            let (content_ids, content_id_transform, recorded) =
+                self.recorded_content(&entry_path, fields);
+            let credit = Credit {
+                remaining_credits: self.count(
+                    &format!("{entry_path}.remainingCredits"),
+                    fields.get("remainingCredits"),
+                ),
+                id: id.clone(),
+                content_ids,
+                content_id_transform,
+                recorded,
+            };
+            credits.insert(id, credit);
+        }
+        credits
+    }
+
+    /// Reads `contentIds` and `contentIdTransform`, shared by meters and credits.
+    fn recorded_content(
+        &mut self,
+        path: &str,
+        fields: &Map<String, Value>,
+    ) -> (Vec<String>, Option<String>, RecordedContent) {
+        let content_ids = self.string_list(&format!("{path}.contentIds"), fields.get("contentIds"));
+        let transform_path = format!("{path}.contentIdTransform");
+        let name = self.string(&transform_path, fields.get("contentIdTransform"));
+        let transform = match name.as_deref() {
+            None => ContentIdTransform::None,
+            Some(name) => ContentIdTransform::from_name(name).unwrap_or_else(|| {
+                self.warn(format!(
+                    "{transform_path}: unknown transform {}; content ids are compared exactly, \
+                     as with NONE",
+                    quote(name)
+                ));
+                ContentIdTransform::None
+            }),
+        };
+        let recorded = RecordedContent::new(transform, &content_ids);
+        (content_ids, name, recorded)
+    }
+
+    /// Reads `delivered_entitlements`. Entries that repeat an id are merged
+    /// into the first: direct when any of them is, with their meters and
+    /// credits in order of appearance.
+    fn entitlements(
+        &mut self,
+        value: Option<&Value>,
+    ) -> (Vec<Entitlement>, HashMap<String, usize>) {
+        let path = "access_model.delivered_entitlements";
+        let items = self.array(path, value).unwrap_or_default();
+        let mut entitlements: Vec<Entitlement> = Vec::new();
+        let mut index: HashMap<String, usize> = HashMap::new();
+        for (position, item) in items.iter().enumerate() {
+            let item_path = format!("{path}[{position}]");
+            let Some(entitlement) = self.entitlement(&item_path, item) else {
+                continue;
+            };
+            match index
+                .get(&entitlement.id)
+                .and_then(|&at| entitlements.get_mut(at))
+            {
+                Some(first) => {
+                    self.warn(format!(
+                        "{item_path}: repeats entitlement id {}; merged with the first entry",
+                        quote(&entitlement.id)
+                    ));
+                    first.direct |= entitlement.direct;
+                    extend_unique(&mut first.metered_by, entitlement.metered_by);
+                    extend_unique(&mut first.credited_by, entitlement.credited_by);
+                }
+                None => {
+                    index.insert(entitlement.id.clone(), entitlements.len());
+                    entitlements.push(entitlement);
+                }
+            }
+        }
+        (entitlements, index)
+    }
+
+    fn entitlement(&mut self, path: &str, item: &Value) -> Option<Entitlement> {
+        let Value::Object(fields) = item else {
+            self.warn(format!(
+                "{path}: expected an object, found {}; dropped",
+                describe(item)
+            ));
+            return None;
+        };
+        let Some(Value::String(id)) = fields.get("id") else {
+            let found = fields.get("id").map_or("no id".to_owned(), describe);
+            self.warn(format!(
+                "{path}.id: expected a string, found {found}; entitlement dropped"
+            ));
+            return None;
+        };
+        let direct = match fields.get("direct") {
+            None | Some(Value::Null) => false,
+            Some(Value::Bool(direct)) => *direct,
+            Some(other) => {
+                self.warn(format!(
+                    "{path}.direct: expected true or false, found {}; read as false",
+                    describe(other)
+                ));
+                false
+            }
+        };
+        Some(Entitlement {
+            id: id.clone(),
+            direct,
+            metered_by: self.string_list(&format!("{path}.meteredBy"), fields.get("meteredBy")),
+            credited_by: self.string_list(&format!("{path}.creditedBy"), fields.get("creditedBy")),
+        })
+    }
+
+    /// Warns about each meter or credit that an entitlement lists but the
+    /// document does not define; decisions skip those.
+    fn check_entitlement_sources(
+        &mut self,
+        entitlements: &[Entitlement],
+        meters: &BTreeMap<String, Meter>,
+        credits: &BTreeMap<String, Credit>,
+    ) {
+        for entitlement in entitlements {
+            for meter_id in entitlement
+                .metered_by
+                .iter()
+                .filter(|id| !meters.contains_key(*id))
+            {
+                self.warn(format!(
+                    "access_model.delivered_entitlements: entitlement {} is metered by {}, which \
+                     is not in access_model.meters; skipped",
+                    quote(&entitlement.id),
+                    quote(meter_id)
+                ));
+            }
+            for credit_id in entitlement
+                .credited_by
+                .iter()
+                .filter(|id| !credits.contains_key(*id))
+            {
+                self.warn(format!(
+                    "access_model.delivered_entitlements: entitlement {} is credited by {}, \
+                     which is not in access_model.credits; skipped",
+                    quote(&entitlement.id),
+                    quote(credit_id)
+                ));
+            }
+        }
+    }
+}
+
+fn extend_unique(ids: &mut Vec<String>, more: Vec<String>) {
+    for id in more {
+        if !ids.contains(&id) {
+            ids.push(id);
+        }
+    }
+}
+
+/// Describes a JSON value for a message: its type, and for short scalars the value.
+fn describe(value: &Value) -> String {
+    match value {
+        Value::Null => "null".to_owned(),
+        Value::Bool(flag) => flag.to_string(),
+        Value::Number(number) => number.to_string(),
+        Value::String(text) => format!("the string {}", quote(text)),
+        Value::Array(_) => "an array".to_owned(),
+        Value::Object(_) => "an object".to_owned(),
+    }
+}
+
+/// Quotes text for a message, cut to [`MAX_QUOTED_CHARS`] characters.
+fn quote(text: &str) -> String {
+    match text.char_indices().nth(MAX_QUOTED_CHARS) {
+        Some((end, _)) => format!("{:?}…", &text[..end]),
+        None => format!("{text:?}"),
+    }
+}

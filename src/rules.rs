@@ -1,0 +1,253 @@
+//! The answers a paywall asks for: access decisions, credits, bundles and the reader's state.
+
+use serde::Serialize;
+
+use crate::date::Timestamp;
+use crate::error::Error;
+use crate::model::{Entitlement, Session, SessionEntry};
+
+/// Why a decision granted or denied access.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Reason {
+    /// The entitlement is delivered directly, by a product or bundle.
+    Entitlement,
+    /// A meter or credit already counted this content, so reading it again is free.
+    Consumed,
+    /// A meter of the entitlement has credits left.
+    Meter,
+    /// A credit of the entitlement has credits left.
+    Credit,
+    /// The entitlement is delivered, but none of its meters and credits has credits left.
+    Exhausted,
+    /// The reader does not have the entitlement.
+    None,
+}
+
+impl Reason {
+    /// The reason's name, as JavaScript sees it in `decision.reason`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Entitlement => "entitlement",
+            Reason::Consumed => "consumed",
+            Reason::Meter => "meter",
+            Reason::Credit => "credit",
+            Reason::Exhausted => "exhausted",
+            Reason::None => "none",
+        }
+    }
+}
+
+/// The answer to "may this reader see this content?", with its reason.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Decision {
+    /// Whether the content may be shown.
+    pub granted: bool,
+    /// Why.
+    pub reason: Reason,
+    /// The entitlement checked, when the reader has it delivered.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub entitlement_id: Option<String>,
+    /// The meter that counted the content or has credits left.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub meter_id: Option<String>,
+    /// The credit that counted the content or has credits left.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub credit_id: Option<String>,
+    /// The credits left on the meter or credit that grants access by reason
+    /// `meter` or `credit`. Reading will use one, but the server counts it:
+    /// this crate never decrements anything.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remaining_credits: Option<u64>,
+}
+
+impl Decision {
+    fn new(granted: bool, reason: Reason, entitlement: Option<&Entitlement>) -> Self {
+        Decision {
+            granted,
+            reason,
+            entitlement_id: entitlement.map(|entitlement| entitlement.id.clone()),
+            meter_id: None,
+            credit_id: None,
+            remaining_credits: None,
+        }
+    }
+}
+
+impl Session {
+    /// Decides whether the reader may see `content_id`.
+    ///
+    /// The entitlement checked is `entitlement_id` when given, else the
+    /// content id itself. The first rule that applies is the answer:
+    ///
+    /// 1. `entitlement`: the entitlement is delivered directly.
+    /// 2. `consumed`: a meter or credit already recorded the content. When the
+    ///    entitlement is delivered, only its own meters and then credits are
+    ///    searched, in their listed order; otherwise every meter and then every
+    ///    credit, in ascending id order.
+    /// 3. `meter`: the first meter of the entitlement with credits left.
+    /// 4. `credit`: the first credit of the entitlement with credits left.
+    /// 5. Denied: `exhausted` when the entitlement is delivered, else `none`.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_argument` when `content_id` or `entitlement_id` is empty.
+    pub fn decide(
+        &self,
+        content_id: &str,
+        entitlement_id: Option<&str>,
+    ) -> Result<Decision, Error> {
+        if content_id.is_empty() {
+            return Err(Error::invalid_argument(
+                "contentId is empty; pass the id of the article being shown",
+            ));
+        }
+        if entitlement_id == Some("") {
+            return Err(Error::invalid_argument(
+                "entitlementId is empty; pass the entitlement that unlocks the content, or \
+                 leave it out to check the content id itself",
+            ));
+        }
+        let entitlement = self.entitlement(entitlement_id.unwrap_or(content_id));
+        Ok(self.decide_for(content_id, entitlement))
+    }
+
+    fn decide_for(&self, content_id: &str, entitlement: Option<&Entitlement>) -> Decision {
+        if let Some(entitlement) = entitlement.filter(|entitlement| entitlement.direct) {
+            return Decision::new(true, Reason::Entitlement, Some(entitlement));
+        }
+        if let Some(decision) = self.consumed(content_id, entitlement) {
+            return decision;
+        }
+        let Some(entitlement) = entitlement else {
+            return Decision::new(false, Reason::None, None);
+        };
+
+        let meter = self
+            .metered_by(entitlement)
+            .find_map(|meter| Some((meter, meter.remaining_credits.filter(|&n| n > 0)?)));
+        if let Some((meter, remaining)) = meter {
+            return Decision {
+                meter_id: Some(meter.id.clone()),
+                remaining_credits: Some(remaining),
+                ..Decision::new(true, Reason::Meter, Some(entitlement))
+            };
+        }
+        let credit = self
+            .credited_by(entitlement)
+            .find_map(|credit| Some((credit, credit.remaining_credits.filter(|&n| n > 0)?)));
+        if let Some((credit, remaining)) = credit {
+            return Decision {
+                credit_id: Some(credit.id.clone()),
+                remaining_credits: Some(remaining),
+                ..Decision::new(true, Reason::Credit, Some(entitlement))
+            };
+        }
+        Decision::new(false, Reason::Exhausted, Some(entitlement))
+    }
+
+    /// Finds the meter or credit, within the scope described on [`Session::decide`],
+    /// that already recorded `content_id`.
+    fn consumed(&self, content_id: &str, entitlement: Option<&Entitlement>) -> Option<Decision> {
+        let granted = |meter_id: Option<&str>, credit_id: Option<&str>| Decision {
+            meter_id: meter_id.map(str::to_owned),
+            credit_id: credit_id.map(str::to_owned),
+            ..Decision::new(true, Reason::Consumed, entitlement)
+        };
+        match entitlement {
+            Some(entitlement) => {
+                if let Some(meter) = self
+                    .metered_by(entitlement)
+                    .find(|meter| meter.has_recorded(content_id))
+                {
+                    return Some(granted(Some(&meter.id), None));
+                }
+                self.credited_by(entitlement)
+                    .find(|credit| credit.has_recorded(content_id))
+                    .map(|credit| granted(None, Some(&credit.id)))
+            }
+            None => {
+                if let Some(meter) = self.meters().find(|meter| meter.has_recorded(content_id)) {
+                    return Some(granted(Some(&meter.id), None));
+                }
+                self.credits()
+                    .find(|credit| credit.has_recorded(content_id))
+                    .map(|credit| granted(None, Some(&credit.id)))
+            }
+        }
+    }
+
+    /// The meters an entitlement lists, in its order, skipping unknown ids.
+    fn metered_by<'s>(
+        &'s self,
+        entitlement: &'s Entitlement,
+    ) -> impl Iterator<Item = &'s crate::model::Meter> {
+        entitlement
+            .metered_by
+            .iter()
+            .filter_map(|id| self.meter(id))
+    }
+
+    /// The credits an entitlement lists, in its order, skipping unknown ids.
+    fn credited_by<'s>(
+        &'s self,
+        entitlement: &'s Entitlement,
+    ) -> impl Iterator<Item = &'s crate::model::Credit> {
+        entitlement
+            .credited_by
+            .iter()
+            .filter_map(|id| self.credit(id))
+    }
+
+    /// Whether the reader may see `content_id`: `decide(content_id, None)`'s `granted`.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_argument` when `content_id` is empty.
+    pub fn is_entitled(&self, content_id: &str) -> Result<bool, Error> {
+        Ok(self.decide(content_id, None)?.granted)
+    }
+
+    /// Whether `entitlement_id` is delivered, whatever its source or remaining credits.
+    pub fn has_entitlement(&self, entitlement_id: &str) -> bool {
+        self.entitlement_index.contains_key(entitlement_id)
+    }
+
+    /// Whether `bundle_id` is in `granted_bundles` or `jwt_bundles`.
+    pub fn has_bundle(&self, bundle_id: &str) -> bool {
+        self.granted_bundles
+            .iter()
+            .chain(&self.jwt_bundles)
+            .any(|id| id == bundle_id)
+    }
+
+    /// The credits left on a meter in this period; `None` when the meter or
+    /// its count is absent.
+    pub fn remaining_credits(&self, meter_id: &str) -> Option<u64> {
+        self.meter(meter_id)?.remaining_credits
+    }
+
+    /// Whether the reader is logged in: the top-level `authenticated` when
+    /// the document has it, else the current session's, else false.
+    pub fn is_authenticated(&self) -> bool {
+        self.authenticated
+            .or_else(|| self.current_session()?.authenticated)
+            .unwrap_or(false)
+    }
+
+    /// The entry of `sessions` whose `session_id` is the id the document was
+    /// fetched for. Without such an entry, the only entry when there is
+    /// exactly one; otherwise `None`.
+    pub fn current_session(&self) -> Option<&SessionEntry> {
+        self.sessions.get(self.current_session?)
+    }
+
+    /// Whether the current session's `expiryDate` is at or before `now`. A
+    /// session whose expiry is unknown has not expired.
+    pub fn is_expired(&self, now: Timestamp) -> bool {
+        self.current_session()
+            .and_then(|session| session.expiry_date)
+            .is_some_and(|expiry| expiry <= now)
+    }
+}

@@ -1,0 +1,150 @@
+//! The lookup URL, built so that no site or session id can change its path.
+
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+
+use crate::error::Error;
+
+/// The bytes that JavaScript's `encodeURIComponent` encodes: every byte but
+/// ASCII letters, digits and `-_.!~*'()`.
+const URI_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'!')
+    .remove(b'~')
+    .remove(b'*')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')');
+
+/// Percent-encodes `text` as `encodeURIComponent` does, from its UTF-8 bytes.
+pub fn encode_uri_component(text: &str) -> String {
+    utf8_percent_encode(text, URI_COMPONENT).to_string()
+}
+
+/// Checks one path segment of the lookup URL: a non-empty string that is not
+/// `.` or `..`, which URL resolution would remove or turn into a step up.
+///
+/// # Errors
+///
+/// `invalid_argument` naming `name` when the value is unusable.
+pub fn check_segment(name: &str, value: &str) -> Result<(), Error> {
+    match value {
+        "" => Err(Error::invalid_argument(format!(
+            "{name} is empty; pass a non-empty string"
+        ))),
+        "." | ".." => Err(Error::invalid_argument(format!(
+            "{name} {value:?} is not a valid path segment; pass the real {name}"
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Checks the client's base URL: non-empty, with no query or fragment, which
+/// would swallow the lookup path.
+///
+/// # Errors
+///
+/// `invalid_argument` when the base URL is unusable.
+pub fn check_base_url(base_url: &str) -> Result<(), Error> {
+    if base_url.trim().is_empty() {
+        return Err(Error::invalid_argument(
+            "baseUrl is empty; pass the lookup endpoint, such as \"/zephr\" or \
+             \"https://www.example.com/zephr\"",
+        ));
+    }
+    if base_url.contains(['?', '#']) {
+        return Err(Error::invalid_argument(format!(
+            "baseUrl {base_url:?} contains a query or fragment; pass only the endpoint's path, \
+             without '?' or '#'"
+        )));
+    }
+    Ok(())
+}
+
+/// Builds `{base_url}/v4/sessions/{site}/{session_id}` with both segments
+/// percent-encoded. Trailing slashes on `base_url` are dropped.
+///
+/// # Errors
+///
+/// `invalid_argument` when a segment is empty, `.` or `..`.
+pub fn lookup_url(base_url: &str, site: &str, session_id: &str) -> Result<String, Error> {
+    check_segment("site", site)?;
+    check_segment("sessionId", session_id)?;
+    Ok(format!(
+        "{}/v4/sessions/{}/{}",
+        base_url.trim_end_matches('/'),
+        encode_uri_component(site),
+        encode_uri_component(session_id)
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorCode;
+
+    #[test]
+    fn encoding_matches_encode_uri_component() {
+        // Expected values from `encodeURIComponent` in Node 20.
+        let cases = [
+            (
+                "26a73b7a-f7d0-48d8-85dd-a04b07313895",
+                "26a73b7a-f7d0-48d8-85dd-a04b07313895",
+            ),
+            ("a/b", "a%2Fb"),
+            ("a?b#c", "a%3Fb%23c"),
+            ("100%", "100%25"),
+            ("a b+c", "a%20b%2Bc"),
+            ("é✓😀", "%C3%A9%E2%9C%93%F0%9F%98%80"),
+            ("-_.!~*'()", "-_.!~*'()"),
+            ("..", ".."),
+            (":@&=$,;", "%3A%40%26%3D%24%2C%3B"),
+        ];
+        for (text, encoded) in cases {
+            assert_eq!(encode_uri_component(text), encoded, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn lookup_url_encodes_both_segments() {
+        assert_eq!(
+            lookup_url("/zephr", "www", "a/b").as_deref(),
+            Ok("/zephr/v4/sessions/www/a%2Fb")
+        );
+        assert_eq!(
+            lookup_url("https://x.test/api/", "my site", "id").as_deref(),
+            Ok("https://x.test/api/v4/sessions/my%20site/id")
+        );
+        assert_eq!(
+            lookup_url("/", "www", "id").as_deref(),
+            Ok("/v4/sessions/www/id")
+        );
+    }
+
+    #[test]
+    fn dot_segments_are_rejected() {
+        for (site, id) in [
+            (".", "id"),
+            ("..", "id"),
+            ("www", "."),
+            ("www", ".."),
+            ("", "id"),
+            ("www", ""),
+        ] {
+            let error = lookup_url("/zephr", site, id).unwrap_err();
+            assert_eq!(error.code, ErrorCode::InvalidArgument, "{site:?} {id:?}");
+        }
+        assert!(lookup_url("/zephr", "www", "...").is_ok());
+    }
+
+    #[test]
+    fn base_url_checks() {
+        assert!(check_base_url("/zephr").is_ok());
+        assert!(check_base_url("https://x.test").is_ok());
+        assert!(check_base_url("").is_err());
+        assert!(check_base_url("  ").is_err());
+        assert!(check_base_url("/zephr?x=1").is_err());
+        assert!(check_base_url("/zephr#top").is_err());
+    }
+}
