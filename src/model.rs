@@ -119,7 +119,7 @@ pub struct Entitlement {
     pub credited_by: Vec<String>,
 }
 
-/// How a meter or credit compares a content id with the ids it recorded,
+/// The comparison a meter or credit uses between a content id and the ids it recorded,
 /// from its `contentIdTransform`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ContentIdTransform {
@@ -174,7 +174,7 @@ impl RecordedContent {
         RecordedContent { transform, ids }
     }
 
-    /// Whether `content_id` was already counted.
+    /// Returns whether `content_id` was already counted.
     pub(crate) fn contains(&self, content_id: &str) -> bool {
         match self.transform {
             ContentIdTransform::PrependRandom => false,
@@ -184,33 +184,33 @@ impl RecordedContent {
 }
 
 impl Meter {
-    /// Whether this meter already counted `content_id` in this period,
-    /// compared as its `contentIdTransform` says.
+    /// Returns whether this meter already counted `content_id` in this period,
+    /// compared as its `contentIdTransform` specifies.
     pub fn has_recorded(&self, content_id: &str) -> bool {
         self.recorded.contains(content_id)
     }
 }
 
 impl Credit {
-    /// Whether this credit already counted `content_id`, compared as its
-    /// `contentIdTransform` says.
+    /// Returns whether this credit already counted `content_id`, compared as its
+    /// `contentIdTransform` specifies.
     pub fn has_recorded(&self, content_id: &str) -> bool {
         self.recorded.contains(content_id)
     }
 }
 
 impl Session {
-    /// The document exactly as it came, unknown fields included.
+    /// Returns the document exactly as it came, unknown fields included.
     pub fn document(&self) -> &Map<String, Value> {
         &self.document
     }
 
-    /// The session id the document was fetched for or given with, if any.
+    /// Returns the session id the document was fetched for or given with, if any.
     pub fn requested_session_id(&self) -> Option<&str> {
         self.requested_session_id.as_deref()
     }
 
-    /// One line for each field that was read as absent or corrected, each
+    /// Returns one line for each field that was read as absent or corrected, each
     /// starting with the field's path, such as
     /// `access_model.meters.negative.remainingCredits: -1 is negative; read as 0`.
     pub fn warnings(&self) -> &[String] {
@@ -247,54 +247,54 @@ impl Session {
         self.last_updated
     }
 
-    /// The value of `session_variables[key]`, of any JSON type.
+    /// Returns the value of `session_variables[key]`, of any JSON type.
     pub fn session_variable(&self, key: &str) -> Option<&Value> {
         self.session_variables.get(key)
     }
 
-    /// The reader's group in the A/B test `name`, from `test_groups`.
+    /// Returns the reader's group in the A/B test `name`, from `test_groups`.
     pub fn test_group(&self, name: &str) -> Option<&str> {
         self.test_groups.get(name).map(String::as_str)
     }
 
-    /// The publisher's value for `key`, from `second_party_data`.
+    /// Returns the publisher's value for `key`, from `second_party_data`.
     pub fn second_party_data(&self, key: &str) -> Option<&str> {
         self.second_party_data.get(key).map(String::as_str)
     }
 
-    /// Every entry of `sessions`, in document order.
+    /// Returns every entry of `sessions`, in document order.
     pub fn sessions(&self) -> &[SessionEntry] {
         &self.sessions
     }
 
-    /// The meter with this id.
+    /// Returns the meter with this id.
     pub fn meter(&self, meter_id: &str) -> Option<&Meter> {
         self.meters.get(meter_id)
     }
 
-    /// Every meter, in ascending id order.
+    /// Returns every meter, in ascending id order.
     pub fn meters(&self) -> impl Iterator<Item = &Meter> {
         self.meters.values()
     }
 
-    /// The credit with this id.
+    /// Returns the credit with this id.
     pub fn credit(&self, credit_id: &str) -> Option<&Credit> {
         self.credits.get(credit_id)
     }
 
-    /// Every credit, in ascending id order.
+    /// Returns every credit, in ascending id order.
     pub fn credits(&self) -> impl Iterator<Item = &Credit> {
         self.credits.values()
     }
 
-    /// The delivered entitlement with this id. Entries that repeat an id were
+    /// Returns the delivered entitlement with this id. Entries that repeat an id were
     /// merged into the first one when the document was read.
     pub fn entitlement(&self, entitlement_id: &str) -> Option<&Entitlement> {
         let index = *self.entitlement_index.get(entitlement_id)?;
         self.entitlements.get(index)
     }
 
-    /// Every delivered entitlement, in document order.
+    /// Returns every delivered entitlement, in document order.
     pub fn entitlements(&self) -> &[Entitlement] {
         &self.entitlements
     }

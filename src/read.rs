@@ -18,7 +18,7 @@ use crate::model::{
 /// so that a hostile document cannot fill memory with warnings.
 const MAX_WARNINGS: usize = 100;
 
-/// The largest integer that a JavaScript number holds exactly, `Number.MAX_SAFE_INTEGER`.
+/// The largest integer that a JavaScript number represents exactly, `Number.MAX_SAFE_INTEGER`.
 const MAX_SAFE_INTEGER: i64 = (1 << 53) - 1;
 
 /// How many characters of a wrong value a warning quotes.

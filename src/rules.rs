@@ -1,4 +1,4 @@
-//! The answers a paywall asks for: access decisions, credits, bundles and the reader's state.
+//! Access decisions, remaining credits, bundles and the reader's state: the queries a paywall makes.
 
 use serde::Serialize;
 
@@ -6,7 +6,7 @@ use crate::date::Timestamp;
 use crate::error::Error;
 use crate::model::{Entitlement, Session, SessionEntry};
 
-/// Why a decision granted or denied access.
+/// The reason for a decision to grant or deny access.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Reason {
@@ -25,7 +25,7 @@ pub enum Reason {
 }
 
 impl Reason {
-    /// The reason's name, as JavaScript sees it in `decision.reason`.
+    /// Returns the reason's name, as JavaScript sees it in `decision.reason`.
     pub fn as_str(self) -> &'static str {
         match self {
             Reason::Entitlement => "entitlement",
@@ -38,7 +38,7 @@ impl Reason {
     }
 }
 
-/// The answer to "may this reader see this content?", with its reason.
+/// The result of an access check: whether the reader may see the content, and why.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Decision {
@@ -79,7 +79,7 @@ impl Session {
     /// Decides whether the reader may see `content_id`.
     ///
     /// The entitlement checked is `entitlement_id` when given, else the
-    /// content id itself. The first rule that applies is the answer:
+    /// content id itself. The first rule that applies decides:
     ///
     /// 1. `entitlement`: the entitlement is delivered directly.
     /// 2. `consumed`: a meter or credit already recorded the content. When the
@@ -178,7 +178,7 @@ impl Session {
         }
     }
 
-    /// The meters an entitlement lists, in its order, skipping unknown ids.
+    /// Returns the meters an entitlement lists, in its order, skipping unknown ids.
     fn metered_by<'s>(
         &'s self,
         entitlement: &'s Entitlement,
@@ -189,7 +189,7 @@ impl Session {
             .filter_map(|id| self.meter(id))
     }
 
-    /// The credits an entitlement lists, in its order, skipping unknown ids.
+    /// Returns the credits an entitlement lists, in its order, skipping unknown ids.
     fn credited_by<'s>(
         &'s self,
         entitlement: &'s Entitlement,
@@ -200,7 +200,7 @@ impl Session {
             .filter_map(|id| self.credit(id))
     }
 
-    /// Whether the reader may see `content_id`: `decide(content_id, None)`'s `granted`.
+    /// Returns whether the reader may see `content_id`: `decide(content_id, None)`'s `granted`.
     ///
     /// # Errors
     ///
@@ -209,12 +209,12 @@ impl Session {
         Ok(self.decide(content_id, None)?.granted)
     }
 
-    /// Whether `entitlement_id` is delivered, whatever its source or remaining credits.
+    /// Returns whether `entitlement_id` is delivered, whatever its source or remaining credits.
     pub fn has_entitlement(&self, entitlement_id: &str) -> bool {
         self.entitlement_index.contains_key(entitlement_id)
     }
 
-    /// Whether `bundle_id` is in `granted_bundles` or `jwt_bundles`.
+    /// Returns whether `bundle_id` is in `granted_bundles` or `jwt_bundles`.
     pub fn has_bundle(&self, bundle_id: &str) -> bool {
         self.granted_bundles
             .iter()
@@ -222,13 +222,13 @@ impl Session {
             .any(|id| id == bundle_id)
     }
 
-    /// The credits left on a meter in this period; `None` when the meter or
+    /// Returns the credits left on a meter in this period; `None` when the meter or
     /// its count is absent.
     pub fn remaining_credits(&self, meter_id: &str) -> Option<u64> {
         self.meter(meter_id)?.remaining_credits
     }
 
-    /// Whether the reader is logged in: the top-level `authenticated` when
+    /// Returns whether the reader is logged in: the top-level `authenticated` when
     /// the document has it, else the current session's, else false.
     pub fn is_authenticated(&self) -> bool {
         self.authenticated
@@ -236,14 +236,14 @@ impl Session {
             .unwrap_or(false)
     }
 
-    /// The entry of `sessions` whose `session_id` is the id the document was
+    /// Returns the entry of `sessions` whose `session_id` is the id the document was
     /// fetched for. Without such an entry, the only entry when there is
     /// exactly one; otherwise `None`.
     pub fn current_session(&self) -> Option<&SessionEntry> {
         self.sessions.get(self.current_session?)
     }
 
-    /// Whether the current session's `expiryDate` is at or before `now`. A
+    /// Returns whether the current session's `expiryDate` is at or before `now`. A
     /// session whose expiry is unknown has not expired.
     pub fn is_expired(&self, now: Timestamp) -> bool {
         self.current_session()

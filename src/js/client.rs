@@ -19,7 +19,7 @@ use crate::url::{check_base_url, check_segment, encode_uri_component, lookup_url
 /// The timeout when the options set none, in milliseconds.
 const DEFAULT_TIMEOUT_MS: f64 = 3000.0;
 
-/// The longest delay `setTimeout` accepts, 2^31 - 1 milliseconds.
+/// The maximum delay `setTimeout` accepts, 2^31 - 1 milliseconds.
 const MAX_TIMEOUT_MS: f64 = 2_147_483_647.0;
 
 #[wasm_bindgen]
@@ -95,13 +95,13 @@ impl SessionClient {
         future_to_promise(async move { Ok(lookup.await?.into()) })
     }
 
-    /// The base URL the client sends lookups to.
+    /// Returns the base URL the client sends lookups to.
     #[wasm_bindgen(getter, js_name = baseUrl)]
     pub fn base_url(&self) -> String {
         self.config.base_url.clone()
     }
 
-    /// The site the client looks sessions up in.
+    /// Returns the site the client looks sessions up in.
     #[wasm_bindgen(getter)]
     pub fn site(&self) -> String {
         self.config.site.clone()
@@ -109,7 +109,7 @@ impl SessionClient {
 }
 
 impl SessionClient {
-    /// The lookup behind `fetchSession`, as a Rust future for Rust callers.
+    /// Returns the lookup behind `fetchSession`, as a Rust future for Rust callers.
     ///
     /// # Errors
     ///
@@ -207,7 +207,7 @@ fn read_fetch_arguments(
     }
 }
 
-/// What ended a request early.
+/// The cause that ended a request early, if any.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Cancel {
     None,

@@ -1,4 +1,4 @@
-//! `Session`: a session document and every question a paywall asks of it.
+//! `Session`: a session document and every query a paywall makes of it.
 
 use js_sys::{Array, Date, Object, JSON};
 use wasm_bindgen::prelude::*;
@@ -76,7 +76,7 @@ impl JsSession {
         Ok(JsSession { inner })
     }
 
-    /// The credits left on a meter in this period, or `undefined` when the
+    /// Returns the credits left on a meter in this period, or `undefined` when the
     /// meter or its count is absent.
     ///
     /// # Errors
@@ -91,7 +91,7 @@ impl JsSession {
             .map(|count| count as f64))
     }
 
-    /// The meter with this id as `{ id, meterSize, remainingCredits,
+    /// Returns the meter with this id as `{ id, meterSize, remainingCredits,
     /// refreshTime, contentIds, contentIdTransform }`, or `undefined`.
     ///
     /// # Errors
@@ -105,13 +105,13 @@ impl JsSession {
             .map_or(JsValue::UNDEFINED, meter_object))
     }
 
-    /// The ids of every meter, in ascending order.
+    /// Returns the ids of every meter, in ascending order.
     #[wasm_bindgen(js_name = meterIds)]
     pub fn meter_ids(&self) -> Vec<String> {
         self.inner.meters().map(|meter| meter.id.clone()).collect()
     }
 
-    /// The credit with this id as `{ id, remainingCredits, contentIds,
+    /// Returns the credit with this id as `{ id, remainingCredits, contentIds,
     /// contentIdTransform }`, or `undefined`.
     ///
     /// # Errors
@@ -125,7 +125,7 @@ impl JsSession {
             .map_or(JsValue::UNDEFINED, credit_object))
     }
 
-    /// The ids of every credit, in ascending order.
+    /// Returns the ids of every credit, in ascending order.
     #[wasm_bindgen(js_name = creditIds)]
     pub fn credit_ids(&self) -> Vec<String> {
         self.inner
@@ -134,7 +134,7 @@ impl JsSession {
             .collect()
     }
 
-    /// Whether the reader may see `contentId`: `decide(contentId).granted`.
+    /// Returns whether the reader may see `contentId`: `decide(contentId).granted`.
     ///
     /// # Errors
     ///
@@ -166,7 +166,7 @@ impl JsSession {
             .map_err(|error| to_js_error(Error::invalid_response(error.to_string())))
     }
 
-    /// Whether the entitlement is delivered, whatever its source or remaining credits.
+    /// Returns whether the entitlement is delivered, whatever its source or remaining credits.
     ///
     /// # Errors
     ///
@@ -177,7 +177,7 @@ impl JsSession {
         Ok(self.inner.has_entitlement(&entitlement_id))
     }
 
-    /// The ids of every delivered entitlement, in document order.
+    /// Returns the ids of every delivered entitlement, in document order.
     #[wasm_bindgen(js_name = entitlementIds)]
     pub fn entitlement_ids(&self) -> Vec<String> {
         self.inner
@@ -187,7 +187,7 @@ impl JsSession {
             .collect()
     }
 
-    /// Whether the bundle is in `granted_bundles` or `jwt_bundles`.
+    /// Returns whether the bundle is in `granted_bundles` or `jwt_bundles`.
     ///
     /// # Errors
     ///
@@ -198,13 +198,13 @@ impl JsSession {
         Ok(self.inner.has_bundle(&bundle_id))
     }
 
-    /// Whether the reader is logged in.
+    /// Returns whether the reader is logged in.
     #[wasm_bindgen(getter, js_name = isAuthenticated)]
     pub fn is_authenticated(&self) -> bool {
         self.inner.is_authenticated()
     }
 
-    /// The logged-in user's id; empty or `undefined` for anonymous readers.
+    /// Returns the logged-in user's id; empty or `undefined` for anonymous readers.
     #[wasm_bindgen(getter, js_name = userId)]
     pub fn user_id(&self) -> Option<String> {
         self.inner.user_id().map(str::to_owned)
@@ -216,13 +216,13 @@ impl JsSession {
         self.inner.user_state().map(str::to_owned)
     }
 
-    /// The document version, the `v` field.
+    /// Returns the document version, the `v` field.
     #[wasm_bindgen(getter)]
     pub fn version(&self) -> Option<f64> {
         self.inner.version().map(|version| version as f64)
     }
 
-    /// When the document was last updated, as a `Date`.
+    /// Returns when the document was last updated, as a `Date`.
     #[wasm_bindgen(getter, js_name = lastUpdated)]
     pub fn last_updated(&self) -> JsValue {
         to_optional_date(self.inner.last_updated())
@@ -240,14 +240,14 @@ impl JsSession {
         self.inner.sub_tenant_id().map(str::to_owned)
     }
 
-    /// One line for each field that was read as absent or corrected, each
+    /// Returns one line for each field that was read as absent or corrected, each
     /// starting with the field's path.
     #[wasm_bindgen(getter)]
     pub fn warnings(&self) -> Vec<String> {
         self.inner.warnings().to_vec()
     }
 
-    /// The reader's group in an A/B test, from `test_groups`.
+    /// Returns the reader's group in an A/B test, from `test_groups`.
     ///
     /// # Errors
     ///
@@ -258,7 +258,7 @@ impl JsSession {
         Ok(self.inner.test_group(&name).map(str::to_owned))
     }
 
-    /// The publisher's value for a key, from `second_party_data`.
+    /// Returns the publisher's value for a key, from `second_party_data`.
     ///
     /// # Errors
     ///
@@ -269,7 +269,7 @@ impl JsSession {
         Ok(self.inner.second_party_data(&key).map(str::to_owned))
     }
 
-    /// The value of a session variable, of any JSON type, or `undefined`.
+    /// Returns the value of a session variable, of any JSON type, or `undefined`.
     ///
     /// # Errors
     ///
@@ -283,12 +283,12 @@ impl JsSession {
             .map_or(JsValue::UNDEFINED, json_to_js))
     }
 
-    /// Every entry of `sessions`, in document order.
+    /// Returns every entry of `sessions`, in document order.
     pub fn sessions(&self) -> Array {
         self.inner.sessions().iter().map(session_object).collect()
     }
 
-    /// The session the document was fetched for, or `undefined`.
+    /// Returns the session the document was fetched for, or `undefined`.
     #[wasm_bindgen(js_name = currentSession)]
     pub fn current_session(&self) -> JsValue {
         self.inner
@@ -296,7 +296,7 @@ impl JsSession {
             .map_or(JsValue::UNDEFINED, |entry| session_object(entry).into())
     }
 
-    /// Whether the current session's expiry is at or before `now` (a `Date`
+    /// Returns whether the current session's expiry is at or before `now` (a `Date`
     /// or milliseconds since the epoch; the current time by default). A
     /// session whose expiry is unknown has not expired.
     ///
@@ -326,7 +326,7 @@ impl JsSession {
         Ok(self.inner.is_expired(Timestamp(millis.floor() as i64)))
     }
 
-    /// The document exactly as it came, unknown fields included, so that
+    /// Returns the document exactly as it came, unknown fields included, so that
     /// `JSON.stringify(session)` round-trips.
     #[wasm_bindgen(js_name = toJSON)]
     pub fn to_json(&self) -> JsValue {

@@ -1,0 +1,117 @@
+#!/usr/bin/env bash
+# Runs every check and test, installing what they need first, and ends with
+# one line "total: N passed, M failed".
+#
+# Steps: formatting and clippy (host and wasm32), host unit tests, the
+# client in headless Chromium against the mock lookup, the release bundle
+# in Node, and the demo page end to end in Chromium with Playwright.
+# A failed check (formatting, clippy, a build) counts as one failure.
+set -uo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+logs=$(mktemp -d)
+passed=0
+failed=0
+pids=()
+
+cleanup() {
+  for pid in "${pids[@]}"; do
+    kill "$pid" 2>/dev/null
+  done
+}
+trap cleanup EXIT
+
+# Adds the counts of cargo's and wasm-bindgen-test's "test result:" lines and
+# node's "# pass"/"# fail" lines in a log.
+count() {
+  local log=$1
+  local counts
+  counts=$(awk '
+    /^test result:/ { for (i = 1; i <= NF; i++) { if ($(i) ~ /^passed;?$/) p += $(i - 1); if ($(i) ~ /^failed;?$/) f += $(i - 1) } }
+    /^# pass / { p += $3 }
+    /^# fail / { f += $3 }
+    END { print p + 0, f + 0 }' "$log")
+  echo "$counts"
+}
+
+# Runs a step that reports test counts; a step that fails without reporting a
+# failed test still counts as one failure.
+run_tests() {
+  local name=$1
+  shift
+  local log="$logs/$name.log"
+  echo "== $name"
+  "$@" 2>&1 | tee "$log"
+  local status=${PIPESTATUS[0]}
+  read -r step_passed step_failed <<<"$(count "$log")"
+  if [ "$status" -ne 0 ] && [ "$step_failed" -eq 0 ]; then
+    step_failed=1
+  fi
+  passed=$((passed + step_passed))
+  failed=$((failed + step_failed))
+  echo "== $name: $step_passed passed, $step_failed failed"
+}
+
+# Runs a check with no test counts: passing counts as one passed check.
+run_check() {
+  local name=$1
+  shift
+  echo "== $name"
+  if "$@"; then
+    passed=$((passed + 1))
+  else
+    failed=$((failed + 1))
+    echo "== $name: FAILED"
+  fi
+}
+
+# Starts a server in the background and waits for the line that starts with
+# $prefix, then prints the rest of that line.
+start_server() {
+  local prefix=$1 log=$2
+  shift 2
+  "$@" >"$log" 2>&1 &
+  pids+=("$!")
+  for _ in $(seq 100); do
+    local line
+    line=$(grep -m1 "^$prefix" "$log" 2>/dev/null) && {
+      echo "${line#"$prefix"}"
+      return 0
+    }
+    sleep 0.1
+  done
+  echo "test.sh: the server did not start; its log:" >&2
+  cat "$log" >&2
+  return 1
+}
+
+if ! scripts/setup.sh test; then
+  echo "test.sh: setup failed; see the messages above"
+  echo "total: 0 passed, 1 failed"
+  exit 1
+fi
+export PATH="$root/node_modules/.bin:$PATH"
+
+run_check "rustfmt" cargo fmt --all --check
+run_check "clippy (host)" cargo clippy --workspace --all-targets --locked -- -D warnings
+run_check "clippy (wasm32)" cargo clippy -p zephr-session --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
+run_check "rustdoc" env RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
+
+run_tests "host tests" cargo test --workspace --locked
+
+if mock_url=$(start_server "mock: " "$logs/mock.log" node tests/mock/server.mjs 0); then
+  export ZEPHR_MOCK_URL=$mock_url
+  run_tests "browser tests" wasm-pack test --headless --chrome --chromedriver "$(command -v chromedriver)" --mode no-install -- --locked
+else
+  failed=$((failed + 1))
+fi
+
+run_check "release bundle" scripts/build.sh
+run_tests "bundle in Node" node --test tests/node/
+run_check "demo server build" cargo build -p zephr-session-server --locked --quiet
+run_tests "end to end" node --test tests/e2e/
+
+echo
+echo "total: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

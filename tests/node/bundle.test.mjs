@@ -1,0 +1,211 @@
+// The release bundle in Node 20: every expected answer for the sample
+// documents through the JavaScript API, and SessionClient over Node's global
+// fetch against the mock lookup. Loading the wasm-opt output here catches a
+// miscompiled bundle that the unoptimized browser tests cannot see.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { createInterface } from "node:readline";
+
+const root = new URL("../../", import.meta.url);
+const { initSync, Session, SessionClient } = await import(new URL("pkg/zephr_session.js", root));
+initSync({ module: readFileSync(new URL("pkg/zephr_session_bg.wasm", root)) });
+
+function fixture(name, options) {
+  const text = readFileSync(new URL(`tests/fixtures/${name}.json`, root), "utf8");
+  return Session.parse(text, options);
+}
+
+function iso(date) {
+  return date instanceof Date ? date.toISOString() : date;
+}
+
+describe("expected answers for the sample documents", () => {
+  test("seed-session", () => {
+    const session = fixture("seed-session");
+    assert.equal(session.remainingCredits("property1"), 5);
+    assert.equal(session.remainingCredits("nope"), undefined);
+    assert.deepEqual(session.decide("0123456789ABCD"), {
+      granted: true,
+      reason: "entitlement",
+      entitlementId: "0123456789ABCD",
+    });
+    assert.deepEqual(session.decide("123456789ABCD"), {
+      granted: true,
+      reason: "consumed",
+      meterId: "property1",
+    });
+    assert.equal(session.isEntitled("ABCD"), false);
+    assert.equal(session.decide("ABCD").reason, "none");
+    assert.equal(session.hasBundle("e10a5ff3-fc63-47fb-af04-75c2ec3fdf1c"), true);
+    assert.equal(iso(session.currentSession().expiryDate), "2025-02-08T14:29:00.000Z");
+    assert.deepEqual(session.warnings, []);
+  });
+
+  test("anonymous-metered", () => {
+    const session = fixture("anonymous-metered");
+    assert.deepEqual(session.decide("article-2000", { entitlementId: "premium" }), {
+      granted: true,
+      reason: "meter",
+      entitlementId: "premium",
+      meterId: "monthly-free",
+      remainingCredits: 3,
+    });
+    const consumed = session.decide("article-1002", { entitlementId: "premium" });
+    assert.equal(consumed.reason, "consumed");
+    assert.equal(consumed.meterId, "monthly-free");
+    assert.equal(session.isEntitled("article-2000"), false);
+    assert.equal(session.decide("article-2000").reason, "none");
+    assert.equal(session.isAuthenticated, false);
+    assert.equal(iso(session.meter("monthly-free").refreshTime), "2027-01-01T00:00:00.000Z");
+    assert.equal(session.testGroup("paywall-copy"), "B");
+    assert.equal(session.sessionVariable("landing"), "home");
+  });
+
+  test("subscriber", () => {
+    const session = fixture("subscriber", { sessionId: "0a1b2c3d-4e5f-4061-8273-9a8b7c6d5e4f" });
+    assert.equal(session.decide("any-article", { entitlementId: "premium" }).reason, "entitlement");
+    assert.equal(session.currentSession().device, "mobile");
+    assert.equal(session.isExpired(new Date("2026-12-04T00:00:00Z")), true);
+    assert.deepEqual(session.entitlementIds(), ["premium", "newsletter-archive"]);
+    assert.equal(session.secondPartyData("segment"), "loyal-reader");
+    assert.equal(session.version, 12);
+    assert.equal(iso(session.lastUpdated), new Date(1796120000000).toISOString());
+  });
+
+  test("meter-exhausted", () => {
+    const session = fixture("meter-exhausted");
+    assert.deepEqual(session.decide("article-6", { entitlementId: "premium" }), {
+      granted: false,
+      reason: "exhausted",
+      entitlementId: "premium",
+    });
+    assert.equal(session.decide("article-3", { entitlementId: "premium" }).reason, "consumed");
+    assert.equal(session.hasEntitlement("premium"), true);
+  });
+
+  test("transforms", () => {
+    const session = fixture("transforms");
+    assert.deepEqual(session.decide("article-77", { entitlementId: "section-politics" }), {
+      granted: true,
+      reason: "meter",
+      entitlementId: "section-politics",
+      meterId: "page-views",
+      remainingCredits: 8,
+    });
+    const stripped = session.decide("/sport/final-score?utm=x", { entitlementId: "section-politics" });
+    assert.equal(stripped.reason, "consumed");
+    assert.equal(stripped.creditId, "url-pack");
+  });
+
+  test("odd-dates", () => {
+    const session = fixture("odd-dates");
+    const expiry = Object.fromEntries(session.sessions().map((entry) => [entry.sessionId, iso(entry.expiryDate)]));
+    assert.equal(expiry["s-12h-afternoon"], "2025-02-08T14:29:00.000Z");
+    assert.equal(expiry["s-12h-midnight"], "2025-02-09T00:05:00.000Z");
+    assert.equal(expiry["s-contradiction"], undefined);
+    assert.equal(expiry["s-garbage"], undefined);
+    assert.equal(expiry["s-iso"], "2024-02-08T08:48:33.056Z");
+    assert.ok(session.warnings.some((warning) => warning.startsWith("sessions[3].expiryDate")));
+    assert.ok(session.warnings.some((warning) => warning.startsWith("sessions[5].expiryDate")));
+  });
+
+  test("docs-empty-arrays", () => {
+    const session = fixture("docs-empty-arrays");
+    assert.equal(session.remainingCredits("x"), undefined);
+    assert.deepEqual(session.warnings, []);
+  });
+
+  test("wrong-types", () => {
+    const session = fixture("wrong-types");
+    assert.equal(session.remainingCredits("good"), 4);
+    assert.equal(session.remainingCredits("credits-as-string"), undefined);
+    assert.equal(session.remainingCredits("fractional"), undefined);
+    assert.equal(session.remainingCredits("negative"), 0);
+    assert.equal(session.isEntitled("sports"), true);
+    assert.equal(session.isEntitled("premium"), false);
+    assert.deepEqual(session.toJSON().future_field, { kept: true });
+    assert.ok(
+      session.warnings.includes("access_model.meters.negative.remainingCredits: -1 is negative; read as 0"),
+    );
+  });
+
+  test("toJSON round-trips through JSON.stringify", () => {
+    for (const name of ["seed-session", "wrong-types", "subscriber"]) {
+      const text = readFileSync(new URL(`tests/fixtures/${name}.json`, root), "utf8");
+      assert.equal(JSON.stringify(Session.parse(text)), JSON.stringify(JSON.parse(text)), name);
+    }
+  });
+
+  test("fromJson agrees with parse", () => {
+    const text = readFileSync(new URL("tests/fixtures/transforms.json", root), "utf8");
+    const fromValue = Session.fromJson(JSON.parse(text));
+    assert.deepEqual(fromValue.decide("/sport/final-score?utm=x", { entitlementId: "section-politics" }),
+      Session.parse(text).decide("/sport/final-score?utm=x", { entitlementId: "section-politics" }));
+  });
+
+  test("__proto__ is an ordinary meter id", () => {
+    const session = Session.parse('{"access_model":{"meters":{"__proto__":{"remainingCredits":2}}}}');
+    assert.equal(session.remainingCredits("__proto__"), 2);
+    assert.deepEqual(session.meterIds(), ["__proto__"]);
+    assert.equal(Object.getPrototypeOf(session.toJSON().access_model.meters), Object.prototype);
+  });
+
+  test("a thrown error leaves the module usable", () => {
+    const session = fixture("seed-session");
+    assert.throws(() => session.decide(""), { name: "ZephrSessionError", code: "invalid_argument" });
+    assert.throws(() => Session.parse("[1]"), { name: "ZephrSessionError", code: "invalid_response" });
+    assert.equal(session.remainingCredits("property1"), 5);
+  });
+});
+
+describe("SessionClient over Node's fetch", () => {
+  let mock;
+  let mockUrl;
+
+  before(async () => {
+    mock = spawn(process.execPath, [new URL("tests/mock/server.mjs", root).pathname, "0"], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    const lines = createInterface({ input: mock.stdout });
+    for await (const line of lines) {
+      if (line.startsWith("mock: ")) {
+        mockUrl = line.slice("mock: ".length);
+        break;
+      }
+    }
+    assert.ok(mockUrl, "the mock printed its URL");
+  });
+
+  after(() => {
+    mock?.kill();
+  });
+
+  test("fetchSession resolves with the encoded path", async () => {
+    const client = new SessionClient({ baseUrl: mockUrl, site: "ok" });
+    const session = await client.fetchSession("a/b c");
+    assert.equal(session.sessionVariable("path"), "/v4/sessions/ok/a%2Fb%20c");
+    assert.equal(session.currentSession().sessionId, "a/b c");
+  });
+
+  test("fetchSession rejects a 404 as not_found", async () => {
+    const client = new SessionClient({ baseUrl: mockUrl, site: "status-404" });
+    await assert.rejects(client.fetchSession("x"), { name: "ZephrSessionError", code: "not_found", status: 404 });
+  });
+
+  test("fetchSession times out", async () => {
+    const client = new SessionClient({ baseUrl: mockUrl, site: "slow", timeoutMs: 200 });
+    await assert.rejects(client.fetchSession("x"), { code: "timeout", status: undefined });
+  });
+
+  test("relative baseUrl fails as network in Node", async () => {
+    const client = new SessionClient({ baseUrl: "/zephr", site: "www" });
+    const error = await client.fetchSession("secret-id").then(
+      () => assert.fail("a relative URL cannot be fetched in Node"),
+      (error) => error,
+    );
+    assert.equal(error.code, "network");
+    assert.ok(!error.message.includes("secret-id"), error.message);
+  });
+});
