@@ -1,4 +1,4 @@
-//! Command-line arguments of the demo server.
+//! Command-line arguments of the server.
 
 use std::ffi::OsString;
 use std::fmt;
@@ -11,20 +11,48 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8787";
 /// Usage text printed by `--help`.
 pub const USAGE: &str = "\
 Usage: zephr-session-server [demo] [--listen ADDR] [--root DIR]
+       zephr-session-server proxy [--listen ADDR]
 
-Serves the zephr-session demo page (www/), the wasm bundle (pkg/) and sample
-session documents at GET /v4/sessions/{site}/{sessionId}.
+Serves session lookups at GET /v4/sessions/{site}/{sessionId}.
 
 Modes:
-  demo           Answer session lookups from the built-in sample documents
-                 (the default and only mode)
+  demo           Serve the demo page (www/), the wasm bundle (pkg/) and the built-in
+                 sample documents, with no network access (the default)
+  proxy          Sign each lookup with an admin key pair and forward it to a Zephr
+                 Admin API. A reader may look up only the session of their
+                 blaize_session cookie, or 'current' for that session
 
 Options:
   --listen ADDR  IP address and TCP port to listen on [default: 127.0.0.1:8787].
                  Port 0 picks a free port, and the printed URL shows it.
-  --root DIR     Project folder that contains www/ and pkg/
+  --root DIR     Demo mode only: project folder that contains www/ and pkg/
                  [default: the workspace root this binary was built from]
   -h, --help     Print this help and exit
+
+Proxy mode reads its settings from environment variables, never from arguments,
+so that secrets stay out of the process list. A missing or invalid value exits
+with status 2 and a message naming the variable.
+  ZEPHR_UPSTREAM             Admin API base URL, such as https://TENANT.api.zephr.com
+                             (http only for a loopback host) [required]
+  ZEPHR_ACCESS_KEY           Access key of the admin key pair [required]
+  ZEPHR_SECRET_KEY           Secret key of the admin key pair [required, unless
+                             ZEPHR_SECRET_KEY_FILE is set]
+  ZEPHR_SECRET_KEY_FILE      File that contains the secret key, in place of
+                             ZEPHR_SECRET_KEY; one trailing line break is removed
+  ZEPHR_SITES                Comma-separated sites that may be looked up [required]
+  ZEPHR_ALLOWED_ORIGINS      Comma-separated origins allowed to read lookups with
+                             credentials (CORS), such as https://www.example.com
+                             [default: none]
+  ZEPHR_UPSTREAM_TIMEOUT_MS  Time allowed for an upstream response, in ms [default: 2000]
+  ZEPHR_CACHE_MS             Time the micro-cache keeps a response, in ms; 0 turns it
+                             off [default: 1000]
+  ZEPHR_RATE_PER_SECOND      Lookups per second per client address; 0 turns the
+                             limit off [default: 10]
+  ZEPHR_TRIM                 'sessions' keeps only the caller's entry of 'sessions',
+                             'none' passes documents unchanged [default: sessions]
+  ZEPHR_CLIENT_ADDRESS       Client address for the rate limit: 'peer' (the TCP peer)
+                             or 'x-forwarded-for' (the last X-Forwarded-For address,
+                             only behind a load balancer that sets it) [default: peer]
 ";
 
 /// Action requested on the command line.
@@ -33,16 +61,25 @@ pub enum Command {
     /// Print [`USAGE`] and exit successfully.
     Help,
     /// Run the demo server.
-    Run(Config),
+    Demo(Config),
+    /// Run the signing proxy, configured further by environment variables.
+    Proxy(ProxyArgs),
 }
 
-/// Settings of a server run.
+/// Settings of a demo server run.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Config {
     /// Socket address to bind.
     pub listen: SocketAddr,
     /// Canonical path of the folder that contains `www/` and `pkg/`.
     pub root: PathBuf,
+}
+
+/// Command-line settings of a proxy run.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ProxyArgs {
+    /// Socket address to bind.
+    pub listen: SocketAddr,
 }
 
 /// Invalid command line. The message names the value and the fix.
@@ -59,8 +96,9 @@ impl std::error::Error for ArgError {}
 
 /// Parses the arguments that follow the program name.
 ///
-/// `default_root` is used when `--root` is absent. Both the default and a given root must be
-/// existing folders, and the returned [`Config`] contains their canonical paths.
+/// In demo mode, `default_root` is used when `--root` is absent. Both the default and a given
+/// root must be existing folders, and the returned [`Config`] contains their canonical paths.
+/// Proxy mode takes no `--root` and never checks the default root.
 pub fn parse_args<I>(args: I, default_root: PathBuf) -> Result<Command, ArgError>
 where
     I: IntoIterator<Item = OsString>,
@@ -107,9 +145,9 @@ where
                         "unexpected argument '{arg}' after mode '{previous}'. Give at most one mode"
                     )));
                 }
-                if arg != "demo" {
+                if arg != "demo" && arg != "proxy" {
                     return Err(ArgError(format!(
-                        "unknown mode '{arg}' (the only mode is 'demo')"
+                        "unknown mode '{arg}' (the modes are 'demo' and 'proxy')"
                     )));
                 }
                 mode = Some(arg);
@@ -118,8 +156,18 @@ where
     }
 
     let listen = parse_listen(listen.as_deref().unwrap_or(DEFAULT_LISTEN))?;
+    if mode.as_deref() == Some("proxy") {
+        if root.is_some() {
+            return Err(ArgError(
+                "--root applies to demo mode only, because proxy mode serves no files. \
+                 Remove --root"
+                    .to_owned(),
+            ));
+        }
+        return Ok(Command::Proxy(ProxyArgs { listen }));
+    }
     let root = resolve_root(root, default_root)?;
-    Ok(Command::Run(Config { listen, root }))
+    Ok(Command::Demo(Config { listen, root }))
 }
 
 /// Takes the value of `--name`, either inline (`--name=value`) or from the next argument.
@@ -197,8 +245,8 @@ mod tests {
 
     fn parse_config(args: &[&str]) -> Config {
         match parse(args) {
-            Ok(Command::Run(config)) => config,
-            other => panic!("expected a run config for {args:?}, got {other:?}"),
+            Ok(Command::Demo(config)) => config,
+            other => panic!("expected a demo config for {args:?}, got {other:?}"),
         }
     }
 
@@ -270,12 +318,65 @@ mod tests {
         assert!(message.contains("'--port'"), "{message}");
         assert!(message.contains("--listen, --root and --help"), "{message}");
 
-        let message = parse_error(&["proxy"]);
-        assert!(message.contains("'proxy'"), "{message}");
-        assert!(message.contains("'demo'"), "{message}");
+        let message = parse_error(&["mirror"]);
+        assert!(message.contains("'mirror'"), "{message}");
+        assert!(message.contains("'demo' and 'proxy'"), "{message}");
 
         let message = parse_error(&["demo", "demo"]);
         assert!(message.contains("at most one mode"), "{message}");
+    }
+
+    #[test]
+    fn proxy_mode() {
+        let missing_root = PathBuf::from("/nonexistent/zephr-session-build");
+        let parsed = parse_args(
+            ["proxy", "--listen", "127.0.0.1:0"].map(OsString::from),
+            missing_root.clone(),
+        );
+        let expected_listen = parse_listen("127.0.0.1:0").ok();
+        assert_eq!(
+            parsed.ok(),
+            expected_listen.map(|listen| Command::Proxy(ProxyArgs { listen }))
+        );
+
+        let parsed = parse_args([OsString::from("proxy")], missing_root);
+        let expected_listen = parse_listen(DEFAULT_LISTEN).ok();
+        assert_eq!(
+            parsed.ok(),
+            expected_listen.map(|listen| Command::Proxy(ProxyArgs { listen }))
+        );
+    }
+
+    #[test]
+    fn proxy_mode_rejects_root() {
+        for args in [&["proxy", "--root", "."][..], &["--root", ".", "proxy"]] {
+            let message = parse_error(args);
+            assert!(
+                message.contains("--root applies to demo mode only"),
+                "{message}"
+            );
+        }
+        let message = parse_error(&["proxy", "demo"]);
+        assert!(message.contains("at most one mode"), "{message}");
+    }
+
+    #[test]
+    fn help_lists_proxy_variables() {
+        for name in [
+            "ZEPHR_UPSTREAM ",
+            "ZEPHR_ACCESS_KEY",
+            "ZEPHR_SECRET_KEY ",
+            "ZEPHR_SECRET_KEY_FILE",
+            "ZEPHR_SITES",
+            "ZEPHR_ALLOWED_ORIGINS",
+            "ZEPHR_UPSTREAM_TIMEOUT_MS",
+            "ZEPHR_CACHE_MS",
+            "ZEPHR_RATE_PER_SECOND",
+            "ZEPHR_TRIM",
+            "ZEPHR_CLIENT_ADDRESS",
+        ] {
+            assert!(USAGE.contains(name), "{name}");
+        }
     }
 
     #[test]

@@ -1,35 +1,58 @@
-//! Demo server for zephr-session.
+//! Demo server and signing proxy for zephr-session.
 //!
-//! Serves the demo article page from `ROOT/www/`, the wasm bundle from `ROOT/pkg/`, and sample
-//! session documents at `GET /v4/sessions/{site}/{sessionId}`. Run with `--help` for the options.
+//! Demo mode serves the demo article page from `ROOT/www/`, the wasm bundle from `ROOT/pkg/`,
+//! and sample session documents at `GET /v4/sessions/{site}/{sessionId}`. Proxy mode signs each
+//! lookup with an admin key pair and forwards it to a Zephr Admin API. Run with `--help` for
+//! the options and variables.
 
 mod app;
 mod cli;
+mod cookies;
+mod demo;
+mod proxy;
 mod sessions;
 
 use std::io::Write;
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+use axum::Router;
 use tokio::net::TcpListener;
 
 use crate::cli::{Command, Config};
+use crate::proxy::config::ProxyConfig;
 use crate::sessions::{DemoSource, SessionSource};
 
-/// Exit status for an invalid command line, as is usual for command-line programs.
+/// Exit status for an invalid command line or configuration, as is usual for command-line
+/// programs.
 const EXIT_USAGE: u8 = 2;
 
 /// Bundle entry point that the demo page imports.
 const BUNDLE_ENTRY: &str = "pkg/zephr_session.js";
 
+/// Mode to run, with its validated settings.
+enum Mode {
+    Demo(Config),
+    Proxy(SocketAddr, Box<ProxyConfig>),
+}
+
 fn main() -> ExitCode {
     let default_root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/.."));
-    let config = match cli::parse_args(std::env::args_os().skip(1), default_root) {
+    let mode = match cli::parse_args(std::env::args_os().skip(1), default_root) {
         Ok(Command::Help) => {
             print!("{}", cli::USAGE);
             return ExitCode::SUCCESS;
         }
-        Ok(Command::Run(config)) => config,
+        Ok(Command::Demo(config)) => Mode::Demo(config),
+        Ok(Command::Proxy(args)) => match ProxyConfig::from_env(|name| std::env::var_os(name)) {
+            Ok(config) => Mode::Proxy(args.listen, Box::new(config)),
+            Err(error) => {
+                eprintln!("zephr-session-server: error: {error}");
+                eprintln!("Run 'zephr-session-server --help' for the variables of proxy mode.");
+                return ExitCode::from(EXIT_USAGE);
+            }
+        },
         Err(error) => {
             eprintln!("zephr-session-server: error: {error}");
             eprintln!("Run 'zephr-session-server --help' for usage.");
@@ -42,64 +65,127 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
 
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    // The demo serves one reader, so one thread is enough. The proxy uses one worker thread
+    // per core.
+    let mut builder = match mode {
+        Mode::Demo(_) => tokio::runtime::Builder::new_current_thread(),
+        Mode::Proxy(..) => tokio::runtime::Builder::new_multi_thread(),
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
             tracing::error!(%error, "failed to start the async runtime");
             return ExitCode::FAILURE;
         }
     };
-    runtime.block_on(serve(config))
+    match mode {
+        Mode::Demo(config) => runtime.block_on(serve_demo(config)),
+        Mode::Proxy(listen, config) => runtime.block_on(serve_proxy(listen, &config)),
+    }
 }
 
-/// Binds the listener, prints the page URL on stdout and serves until SIGINT or SIGTERM.
-async fn serve(config: Config) -> ExitCode {
-    let listener = match TcpListener::bind(config.listen).await {
+/// Serves demo mode: binds the listener, prints the page URL on stdout and serves until SIGINT
+/// or SIGTERM.
+async fn serve_demo(config: Config) -> ExitCode {
+    let Some((listener, address)) = bind(config.listen).await else {
+        return ExitCode::FAILURE;
+    };
+    warn_about_missing_files(&config.root);
+    print_url("demo", address);
+    tracing::info!(%address, root = %config.root.display(), "demo server started");
+
+    let router = app::router(SessionSource::Demo(DemoSource::default()), &config.root);
+    let served = axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await;
+    finish("demo", served)
+}
+
+/// Serves proxy mode until SIGINT or SIGTERM. The log names the upstream and the settings but
+/// never the keys.
+async fn serve_proxy(listen: SocketAddr, config: &ProxyConfig) -> ExitCode {
+    let router: Router = match proxy::router(config) {
+        Ok(router) => router,
+        Err(error) => {
+            tracing::error!(%error, "failed to create the upstream HTTP client");
+            return ExitCode::FAILURE;
+        }
+    };
+    let Some((listener, address)) = bind(listen).await else {
+        return ExitCode::FAILURE;
+    };
+    print_url("proxy", address);
+    let join = |items: &std::collections::BTreeSet<String>| {
+        items
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    tracing::info!(
+        %address,
+        upstream = %config.upstream,
+        sites = %join(&config.sites),
+        allowed_origins = %join(&config.allowed_origins),
+        timeout_ms = config.upstream_timeout.as_millis(),
+        cache_ms = config.cache_ttl.as_millis(),
+        rate_per_second = config.rate_per_second,
+        trim = ?config.trim,
+        client_address = ?config.client_address,
+        "proxy server started"
+    );
+
+    let service = router.into_make_service_with_connect_info::<SocketAddr>();
+    let served = axum::serve(listener, service)
+        .with_graceful_shutdown(shutdown_signal())
+        .await;
+    finish("proxy", served)
+}
+
+/// Binds `listen` and returns the listener with its actual address, or logs why it failed.
+async fn bind(listen: SocketAddr) -> Option<(TcpListener, SocketAddr)> {
+    let listener = match TcpListener::bind(listen).await {
         Ok(listener) => listener,
         Err(error) => {
             tracing::error!(
-                address = %config.listen,
+                address = %listen,
                 %error,
                 "failed to listen. Pass a free address with --listen, \
                  such as --listen 127.0.0.1:0"
             );
-            return ExitCode::FAILURE;
+            return None;
         }
     };
-    let address = match listener.local_addr() {
-        Ok(address) => address,
+    match listener.local_addr() {
+        Ok(address) => Some((listener, address)),
         Err(error) => {
             tracing::error!(%error, "failed to read the bound address");
-            return ExitCode::FAILURE;
+            None
         }
-    };
+    }
+}
 
-    warn_about_missing_files(&config.root);
-
+/// Prints `zephr-session MODE: http://ADDRESS/` on stdout.
+fn print_url(mode: &str, address: SocketAddr) {
     // Tests read this line to find the port, so it goes out at once and alone on stdout.
     let mut stdout = std::io::stdout().lock();
     let printed =
-        writeln!(stdout, "zephr-session demo: http://{address}/").and_then(|()| stdout.flush());
+        writeln!(stdout, "zephr-session {mode}: http://{address}/").and_then(|()| stdout.flush());
     drop(stdout);
     if let Err(error) = printed {
-        tracing::warn!(%error, "failed to print the page URL on stdout");
+        tracing::warn!(%error, "failed to print the URL on stdout");
     }
-    tracing::info!(%address, root = %config.root.display(), "demo server started");
+}
 
-    let router = app::router(SessionSource::Demo(DemoSource), &config.root);
-    let served = axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
+/// Logs how serving ended and returns the exit code.
+fn finish(mode: &str, served: std::io::Result<()>) -> ExitCode {
     match served {
         Ok(()) => {
-            tracing::info!("demo server stopped");
+            tracing::info!("{mode} server stopped");
             ExitCode::SUCCESS
         }
         Err(error) => {
-            tracing::error!(%error, "demo server failed");
+            tracing::error!(%error, "{mode} server failed");
             ExitCode::FAILURE
         }
     }

@@ -28,12 +28,20 @@ impl Drop for Server {
 
 /// Sends a plain HTTP/1.1 GET to `host_port` and returns the whole response text.
 fn http_get(host_port: &str, path: &str) -> String {
+    http_request(host_port, "GET", path)
+}
+
+/// Sends a plain HTTP/1.1 request without a body and returns the whole response text.
+fn http_request(host_port: &str, method: &str, path: &str) -> String {
     let mut stream = match TcpStream::connect(host_port) {
         Ok(stream) => stream,
         Err(error) => panic!("failed to connect to {host_port}: {error}"),
     };
     stream.set_read_timeout(Some(Duration::from_secs(10))).ok();
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {host_port}\r\nConnection: close\r\n\r\n");
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {host_port}\r\nContent-Length: 0\r\n\
+         Connection: close\r\n\r\n"
+    );
     if let Err(error) = stream.write_all(request.as_bytes()) {
         panic!("failed to send the request for {path}: {error}");
     }
@@ -58,7 +66,7 @@ fn bad_arguments_exit_two() {
     let cases: [(&[&str], &str); 4] = [
         (&["--listen", "nowhere"], "'nowhere'"),
         (&["--listen"], "--listen needs a value"),
-        (&["proxy"], "'proxy'"),
+        (&["mirror"], "'mirror'"),
         (
             &["--root", "/nonexistent/zephr-root"],
             "/nonexistent/zephr-root",
@@ -161,4 +169,53 @@ fn serves_on_free_port_and_stops_on_sigterm() {
     assert!(!stderr.contains(SUBSCRIBER_ID), "{stderr}");
     assert!(!stderr.contains("9d4c2"), "{stderr}");
     assert!(!stderr.contains("secret"), "{stderr}");
+}
+
+#[test]
+fn purchase_log_hides_session_id() {
+    let child = Command::new(BINARY)
+        .args(["demo", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn();
+    let mut server = match child {
+        Ok(child) => Server(child),
+        Err(error) => panic!("failed to start {BINARY}: {error}"),
+    };
+    let Some(stdout) = server.0.stdout.take() else {
+        panic!("server stdout is not piped");
+    };
+    let mut first_line = String::new();
+    if let Err(error) = BufReader::new(stdout).read_line(&mut first_line) {
+        panic!("failed to read the first stdout line: {error}");
+    }
+    let host_port = first_line
+        .trim_end()
+        .strip_prefix("zephr-session demo: http://")
+        .and_then(|rest| rest.strip_suffix('/'))
+        .unwrap_or_default()
+        .to_owned();
+
+    let response = http_request(
+        &host_port,
+        "POST",
+        &format!("/demo/purchase/{SUBSCRIBER_ID}"),
+    );
+    assert!(response.starts_with("HTTP/1.1 204"), "{response}");
+    let response = http_request(&host_port, "POST", "/demo/reset");
+    assert!(response.starts_with("HTTP/1.1 204"), "{response}");
+
+    let stopped = Command::new("kill")
+        .args(["-TERM", &server.0.id().to_string()])
+        .status();
+    assert!(matches!(stopped, Ok(status) if status.success()));
+    server.0.wait().ok();
+    let mut stderr = String::new();
+    if let Some(mut pipe) = server.0.stderr.take() {
+        pipe.read_to_string(&mut stderr).ok();
+    }
+    assert!(stderr.contains("path=/demo/purchase/9d4c…"), "{stderr}");
+    assert!(stderr.contains("session=9d4c…"), "{stderr}");
+    assert!(stderr.contains("path=/demo/reset"), "{stderr}");
+    assert!(!stderr.contains("9d4c2"), "{stderr}");
 }
