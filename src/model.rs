@@ -1,6 +1,6 @@
 //! The session document as typed values, read by the tolerant rules in [`crate::read`].
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
@@ -26,9 +26,11 @@ pub struct Session {
     pub(crate) meters: BTreeMap<String, Meter>,
     pub(crate) credits: BTreeMap<String, Credit>,
     pub(crate) entitlements: Vec<Entitlement>,
-    pub(crate) entitlement_index: HashMap<String, usize>,
+    pub(crate) entitlement_index: BTreeMap<String, usize>,
     pub(crate) granted_bundles: Vec<String>,
     pub(crate) jwt_bundles: Vec<String>,
+    /// The ids of `granted_bundles` and `jwt_bundles` together, for lookups.
+    pub(crate) bundle_index: BTreeSet<String>,
     pub(crate) user_state: Option<String>,
     pub(crate) last_updated: Option<Timestamp>,
     pub(crate) test_groups: BTreeMap<String, String>,
@@ -155,17 +157,21 @@ impl ContentIdTransform {
 }
 
 /// The recorded content ids of a meter or credit, indexed once at parse so
-/// that a lookup does not grow with the number of ids.
+/// that a lookup takes logarithmic time in the number of ids.
+///
+/// The index is ordered rather than hashed: on `wasm32-unknown-unknown` the
+/// standard library has no random source and seeds `HashMap` keys from memory
+/// addresses, so a document crafted for hash collisions could slow lookups.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct RecordedContent {
     transform: ContentIdTransform,
-    ids: HashSet<String>,
+    ids: BTreeSet<String>,
 }
 
 impl RecordedContent {
     pub(crate) fn new(transform: ContentIdTransform, content_ids: &[String]) -> Self {
         let ids = match transform {
-            ContentIdTransform::PrependRandom => HashSet::new(),
+            ContentIdTransform::PrependRandom => BTreeSet::new(),
             _ => content_ids
                 .iter()
                 .map(|id| transform.comparable(id).to_owned())

@@ -4,12 +4,14 @@
 //! type is read as absent and adds one warning that starts with its path.
 //! Only a document that is not a JSON object fails.
 
-use std::collections::{BTreeMap, HashMap};
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
 use crate::date::{parse_date, Timestamp};
 use crate::error::Error;
+use crate::json_compat::rewrite_for_serde;
 use crate::model::{
     ContentIdTransform, Credit, Entitlement, Meter, RecordedContent, Session, SessionEntry,
 };
@@ -30,17 +32,54 @@ impl Session {
     /// `session_id` is the id the document was fetched for; it picks
     /// [`Session::current_session`] among several entries of `sessions`.
     ///
+    /// Two forms that JavaScript's `JSON.parse` reads and serde_json alone
+    /// rejects are read here too. An escaped lone surrogate such as
+    /// `"\ud800"` reads as U+FFFD, as wasm-bindgen converts a JavaScript
+    /// string that contains one. A number beyond the range of an `f64`, such as
+    /// `1e400`, reads as `null`, which is how `JSON.stringify` writes the
+    /// `Infinity` that `JSON.parse` makes of it. [`Session::document`] contains
+    /// U+FFFD and `null` in their place. An object that repeats a key keeps
+    /// the last value at the position of the first, as `JSON.parse` does.
+    ///
+    /// Text with more than 127 arrays and objects nested in each other,
+    /// counting the top-level object, fails (serde_json's recursion limit),
+    /// so deep nesting cannot exhaust the stack.
+    ///
     /// # Errors
     ///
-    /// `invalid_response` when the text is not JSON or not a JSON object.
+    /// `invalid_response` when the text is not JSON, is nested too deeply, or
+    /// is not a JSON object.
     pub fn parse(text: &str, session_id: Option<&str>) -> Result<Session, Error> {
-        let value = serde_json::from_str(text).map_err(|error| {
+        #[cfg(target_arch = "wasm32")]
+        reserve_memory(text.len());
+        let value = match serde_json::from_str(text) {
+            Ok(value) => value,
+            // The rewrite is only needed on this rare path, so well-formed
+            // documents are scanned once.
+            Err(error) => match rewrite_for_serde(text) {
+                Some(rewritten) => serde_json::from_str(&rewritten).map_err(not_json)?,
+                None => return Err(not_json(error)),
+            },
+        };
+        Session::from_value(value, session_id)
+    }
+
+    /// Parses a session document from the bytes of JSON text, as
+    /// [`Session::parse`] does.
+    ///
+    /// # Errors
+    ///
+    /// `invalid_response` when the bytes are not UTF-8, or when
+    /// [`Session::parse`] fails on the text.
+    pub fn from_slice(bytes: &[u8], session_id: Option<&str>) -> Result<Session, Error> {
+        let text = std::str::from_utf8(bytes).map_err(|error| {
             Error::invalid_response(format!(
-                "the session document is not valid JSON ({error}); check that the lookup URL \
-                 points at the session endpoint"
+                "the session document is not valid UTF-8 (invalid byte at offset {}); check \
+                 that the lookup endpoint sends UTF-8 JSON",
+                error.valid_up_to()
             ))
         })?;
-        Session::from_value(value, session_id)
+        Session::parse(text, session_id)
     }
 
     /// Reads a session document that is already parsed.
@@ -53,10 +92,52 @@ impl Session {
             Value::Object(document) => Ok(read_session(document, session_id)),
             other => Err(Error::invalid_response(format!(
                 "the session document must be a JSON object, but it is {}",
-                describe(&other)
+                describe_document(&other)
             ))),
         }
     }
+}
+
+/// Grows WebAssembly memory once, before a large document is read, to about
+/// the size that reading it takes.
+///
+/// Rust's allocator on `wasm32-unknown-unknown` grows memory 64 KiB at a
+/// time, and V8 spends time proportional to the page's JavaScript heap on
+/// each `memory.grow`. Reading 1,000,000 content ids (17 MB of text, which
+/// needs about 10 times its size in memory) took 11 s without this and under
+/// 1 s with it, in a release build in Node 20 on a 2-core machine. The memory
+/// is freed at once and reused by the allocations that follow, and by later
+/// parses.
+#[cfg(target_arch = "wasm32")]
+fn reserve_memory(text_len: usize) {
+    /// Below this size a document needs few growth steps.
+    const MIN_TEXT_LEN: usize = 64 * 1024;
+    /// Bytes of memory per byte of text, as measured (9 to 13) for
+    /// documents made of many short strings.
+    const BYTES_PER_TEXT_BYTE: usize = 12;
+    /// A bound on the memory reserved for a text that may turn out not to be
+    /// JSON at all. WebAssembly memory never shrinks, so it stays reserved.
+    const MAX_RESERVE: usize = 256 << 20;
+
+    if text_len < MIN_TEXT_LEN {
+        return;
+    }
+    let size = text_len
+        .saturating_mul(BYTES_PER_TEXT_BYTE)
+        .min(MAX_RESERVE);
+    let mut reserve: Vec<u8> = Vec::new();
+    // A failed reservation only means that memory grows step by step.
+    if reserve.try_reserve_exact(size).is_ok() {
+        // Keeps the compiler from removing an allocation that is never used.
+        std::hint::black_box(&reserve);
+    }
+}
+
+fn not_json(error: serde_json::Error) -> Error {
+    Error::invalid_response(format!(
+        "the session document is not valid JSON ({error}); check that the lookup URL points at \
+         the session endpoint"
+    ))
 }
 
 fn read_session(document: Map<String, Value>, session_id: Option<&str>) -> Session {
@@ -90,6 +171,11 @@ fn read_session(document: Map<String, Value>, session_id: Option<&str>) -> Sessi
         access.get("granted_bundles"),
     );
     let jwt_bundles = reader.string_list("access_model.jwt_bundles", access.get("jwt_bundles"));
+    let bundle_index = granted_bundles
+        .iter()
+        .chain(&jwt_bundles)
+        .cloned()
+        .collect();
     let user_state = reader.string("access_model.user_state", access.get("user_state"));
     reader.check_entitlement_sources(&entitlements, &meters, &credits);
 
@@ -110,6 +196,7 @@ fn read_session(document: Map<String, Value>, session_id: Option<&str>) -> Sessi
         entitlement_index,
         granted_bundles,
         jwt_bundles,
+        bundle_index,
         user_state,
         last_updated,
         test_groups,
@@ -139,19 +226,24 @@ struct Reader {
 }
 
 impl Reader {
-    fn warn(&mut self, warning: String) {
+    /// Adds the warning that `message` builds, or only counts it once the
+    /// list is full, so that a document with millions of wrong values costs
+    /// no formatting for the warnings left out.
+    fn warn(&mut self, message: impl FnOnce() -> String) {
         if self.warnings.len() < MAX_WARNINGS {
-            self.warnings.push(warning);
+            self.warnings.push(message());
         } else {
             self.dropped += 1;
         }
     }
 
     fn wrong_type(&mut self, path: &str, expected: &str, found: &Value) {
-        self.warn(format!(
-            "{path}: expected {expected}, found {}; read as absent",
-            describe(found)
-        ));
+        self.warn(|| {
+            format!(
+                "{path}: expected {expected}, found {}; read as absent",
+                describe(found)
+            )
+        });
     }
 
     fn finish(mut self) -> Vec<String> {
@@ -199,10 +291,12 @@ impl Reader {
             return None;
         };
         if number.abs() > MAX_SAFE_INTEGER as f64 {
-            self.warn(format!(
-                "{path}: {value} is beyond 2^53 - 1, the largest integer a JavaScript number \
+            self.warn(|| {
+                format!(
+                    "{path}: {value} is beyond 2^53 - 1, the largest integer a JavaScript number \
                  holds exactly; read as absent"
-            ));
+                )
+            });
             return None;
         }
         Some(value.as_i64().unwrap_or(number as i64))
@@ -212,7 +306,7 @@ impl Reader {
     fn count(&mut self, path: &str, value: Option<&Value>) -> Option<u64> {
         let integer = self.integer(path, value)?;
         if integer < 0 {
-            self.warn(format!("{path}: {integer} is negative; read as 0"));
+            self.warn(|| format!("{path}: {integer} is negative; read as 0"));
         }
         Some(u64::try_from(integer).unwrap_or(0))
     }
@@ -221,9 +315,9 @@ impl Reader {
         let millis = self.integer(path, value)?;
         let timestamp = Timestamp::from_millis(millis);
         if timestamp.is_none() {
-            self.warn(format!(
-                "{path}: {millis} is outside the range of a date; read as absent"
-            ));
+            self.warn(|| {
+                format!("{path}: {millis} is outside the range of a date; read as absent")
+            });
         }
         timestamp
     }
@@ -232,10 +326,12 @@ impl Reader {
         let text = self.string(path, value)?;
         let timestamp = parse_date(&text);
         if timestamp.is_none() {
-            self.warn(format!(
-                "{path}: {} is not a valid date; read as absent",
-                quote(&text)
-            ));
+            self.warn(|| {
+                format!(
+                    "{path}: {} is not a valid date; read as absent",
+                    quote(&text)
+                )
+            });
         }
         timestamp
     }
@@ -273,10 +369,12 @@ impl Reader {
         for (index, item) in items.iter().enumerate() {
             match item {
                 Value::String(text) => strings.push(text.clone()),
-                other => self.warn(format!(
-                    "{path}[{index}]: expected a string, found {}; dropped",
-                    describe(other)
-                )),
+                other => self.warn(|| {
+                    format!(
+                        "{path}[{index}]: expected a string, found {}; dropped",
+                        describe(other)
+                    )
+                }),
             }
         }
         strings
@@ -291,10 +389,13 @@ impl Reader {
                     strings.insert(key.clone(), text.clone());
                 }
                 Value::Null => {}
-                other => self.warn(format!(
-                    "{path}.{key}: expected a string, found {}; dropped",
-                    describe(other)
-                )),
+                other => self.warn(|| {
+                    format!(
+                        "{path}.{}: expected a string, found {}; dropped",
+                        cut(key),
+                        describe(other)
+                    )
+                }),
             }
         }
         strings
@@ -307,10 +408,12 @@ impl Reader {
             let path = format!("sessions[{index}]");
             match item {
                 Value::Object(fields) => sessions.push(self.session_entry(&path, fields)),
-                other => self.warn(format!(
-                    "{path}: expected an object, found {}; dropped",
-                    describe(other)
-                )),
+                other => self.warn(|| {
+                    format!(
+                        "{path}: expected an object, found {}; dropped",
+                        describe(other)
+                    )
+                }),
             }
         }
         sessions
@@ -352,12 +455,17 @@ impl Reader {
         let mut entries = Vec::new();
         for (id, item) in self.map(path, value).into_iter().flatten() {
             match item {
-                Value::Object(fields) => entries.push((id.clone(), format!("{path}.{id}"), fields)),
+                Value::Object(fields) => {
+                    entries.push((id.clone(), format!("{path}.{}", cut(id)), fields));
+                }
                 Value::Null => {}
-                other => self.warn(format!(
-                    "{path}.{id}: expected an object, found {}; dropped",
-                    describe(other)
-                )),
+                other => self.warn(|| {
+                    format!(
+                        "{path}.{}: expected an object, found {}; dropped",
+                        cut(id),
+                        describe(other)
+                    )
+                }),
             }
         }
         entries
@@ -422,11 +530,13 @@ impl Reader {
         let transform = match name.as_deref() {
             None => ContentIdTransform::None,
             Some(name) => ContentIdTransform::from_name(name).unwrap_or_else(|| {
-                self.warn(format!(
+                self.warn(|| {
+                    format!(
                     "{transform_path}: unknown transform {}; content ids are compared exactly, \
                      as with NONE",
                     quote(name)
-                ));
+                )
+                });
                 ContentIdTransform::None
             }),
         };
@@ -440,61 +550,73 @@ impl Reader {
     fn entitlements(
         &mut self,
         value: Option<&Value>,
-    ) -> (Vec<Entitlement>, HashMap<String, usize>) {
+    ) -> (Vec<Entitlement>, BTreeMap<String, usize>) {
         let path = "access_model.delivered_entitlements";
         let items = self.array(path, value).unwrap_or_default();
         let mut entitlements: Vec<Entitlement> = Vec::new();
-        let mut index: HashMap<String, usize> = HashMap::new();
+        let mut index: BTreeMap<String, usize> = BTreeMap::new();
+        // The source ids each merged entitlement already lists, so that
+        // merging stays linear however many entries repeat an id.
+        let mut listed: BTreeMap<usize, (BTreeSet<String>, BTreeSet<String>)> = BTreeMap::new();
         for (position, item) in items.iter().enumerate() {
             let item_path = format!("{path}[{position}]");
             let Some(entitlement) = self.entitlement(&item_path, item) else {
                 continue;
             };
-            match index
-                .get(&entitlement.id)
-                .and_then(|&at| entitlements.get_mut(at))
-            {
-                Some(first) => {
-                    self.warn(format!(
-                        "{item_path}: repeats entitlement id {}; merged with the first entry",
-                        quote(&entitlement.id)
-                    ));
-                    first.direct |= entitlement.direct;
-                    extend_unique(&mut first.metered_by, entitlement.metered_by);
-                    extend_unique(&mut first.credited_by, entitlement.credited_by);
-                }
-                None => {
-                    index.insert(entitlement.id.clone(), entitlements.len());
-                    entitlements.push(entitlement);
-                }
-            }
+            let Some(&at) = index.get(&entitlement.id) else {
+                index.insert(entitlement.id.clone(), entitlements.len());
+                entitlements.push(entitlement);
+                continue;
+            };
+            self.warn(|| {
+                format!(
+                    "{item_path}: repeats entitlement id {}; merged with the first entry",
+                    quote(&entitlement.id)
+                )
+            });
+            let Some(first) = entitlements.get_mut(at) else {
+                continue;
+            };
+            let (meters, credits) = listed.entry(at).or_insert_with(|| {
+                (
+                    first.metered_by.iter().cloned().collect(),
+                    first.credited_by.iter().cloned().collect(),
+                )
+            });
+            first.direct |= entitlement.direct;
+            extend_unique(&mut first.metered_by, meters, entitlement.metered_by);
+            extend_unique(&mut first.credited_by, credits, entitlement.credited_by);
         }
         (entitlements, index)
     }
 
     fn entitlement(&mut self, path: &str, item: &Value) -> Option<Entitlement> {
         let Value::Object(fields) = item else {
-            self.warn(format!(
-                "{path}: expected an object, found {}; dropped",
-                describe(item)
-            ));
+            self.warn(|| {
+                format!(
+                    "{path}: expected an object, found {}; dropped",
+                    describe(item)
+                )
+            });
             return None;
         };
         let Some(Value::String(id)) = fields.get("id") else {
             let found = fields.get("id").map_or("no id".to_owned(), describe);
-            self.warn(format!(
-                "{path}.id: expected a string, found {found}; entitlement dropped"
-            ));
+            self.warn(|| {
+                format!("{path}.id: expected a string, found {found}; entitlement dropped")
+            });
             return None;
         };
         let direct = match fields.get("direct") {
             None | Some(Value::Null) => false,
             Some(Value::Bool(direct)) => *direct,
             Some(other) => {
-                self.warn(format!(
-                    "{path}.direct: expected true or false, found {}; read as false",
-                    describe(other)
-                ));
+                self.warn(|| {
+                    format!(
+                        "{path}.direct: expected true or false, found {}; read as false",
+                        describe(other)
+                    )
+                });
                 false
             }
         };
@@ -520,34 +642,53 @@ impl Reader {
                 .iter()
                 .filter(|id| !meters.contains_key(*id))
             {
-                self.warn(format!(
+                self.warn(|| {
+                    format!(
                     "access_model.delivered_entitlements: entitlement {} is metered by {}, which \
                      is not in access_model.meters; skipped",
                     quote(&entitlement.id),
                     quote(meter_id)
-                ));
+                )
+                });
             }
             for credit_id in entitlement
                 .credited_by
                 .iter()
                 .filter(|id| !credits.contains_key(*id))
             {
-                self.warn(format!(
-                    "access_model.delivered_entitlements: entitlement {} is credited by {}, \
+                self.warn(|| {
+                    format!(
+                        "access_model.delivered_entitlements: entitlement {} is credited by {}, \
                      which is not in access_model.credits; skipped",
-                    quote(&entitlement.id),
-                    quote(credit_id)
-                ));
+                        quote(&entitlement.id),
+                        quote(credit_id)
+                    )
+                });
             }
         }
     }
 }
 
-fn extend_unique(ids: &mut Vec<String>, more: Vec<String>) {
+/// Appends each id of `more` that is not in `listed`, the set of ids in `ids`.
+fn extend_unique(ids: &mut Vec<String>, listed: &mut BTreeSet<String>, more: Vec<String>) {
     for id in more {
-        if !ids.contains(&id) {
+        if !listed.contains(&id) {
+            listed.insert(id.clone());
             ids.push(id);
         }
+    }
+}
+
+/// Describes a document that is not an object by its type and size only,
+/// because a body sent in its place may hold the session id or other secrets.
+fn describe_document(value: &Value) -> String {
+    match value {
+        Value::String(text) => format!("a string of {} characters", text.chars().count()),
+        Value::Array(items) => format!("an array of {} items", items.len()),
+        Value::Null => "null".to_owned(),
+        Value::Bool(_) => "a boolean".to_owned(),
+        Value::Number(_) => "a number".to_owned(),
+        Value::Object(_) => "an object".to_owned(),
     }
 }
 
@@ -566,7 +707,18 @@ fn describe(value: &Value) -> String {
 /// Quotes text for a message, cut to [`MAX_QUOTED_CHARS`] characters.
 fn quote(text: &str) -> String {
     match text.char_indices().nth(MAX_QUOTED_CHARS) {
-        Some((end, _)) => format!("{:?}…", &text[..end]),
+        Some((end, _)) => format!("{:?}…", text.get(..end).unwrap_or_default()),
         None => format!("{text:?}"),
+    }
+}
+
+/// Cuts a key to [`MAX_QUOTED_CHARS`] characters for the path at the start of
+/// a warning. A meter can add a warning for each of its fields and content
+/// ids, so a path that contained a long key in full would let a small document
+/// fill memory with copies of it.
+fn cut(key: &str) -> Cow<'_, str> {
+    match key.char_indices().nth(MAX_QUOTED_CHARS) {
+        Some((end, _)) => Cow::Owned(format!("{}…", key.get(..end).unwrap_or_default())),
+        None => Cow::Borrowed(key),
     }
 }

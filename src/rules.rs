@@ -216,10 +216,7 @@ impl Session {
 
     /// Returns whether `bundle_id` is in `granted_bundles` or `jwt_bundles`.
     pub fn has_bundle(&self, bundle_id: &str) -> bool {
-        self.granted_bundles
-            .iter()
-            .chain(&self.jwt_bundles)
-            .any(|id| id == bundle_id)
+        self.bundle_index.contains(bundle_id)
     }
 
     /// Returns the credits left on a meter in this period; `None` when the meter or

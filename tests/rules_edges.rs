@@ -289,3 +289,16 @@ fn document_keeps_order_and_unknown_fields() {
     let session = session(text);
     assert_eq!(serde_json::to_string(session.document()).unwrap(), text);
 }
+
+#[test]
+fn non_object_error_hides_body_text() {
+    let body = r#""26a73b7a-f7d0-48d8-85dd-a04b07313895 session expired""#;
+    let error = Session::parse(body, None).unwrap_err();
+    assert_eq!(error.code, ErrorCode::InvalidResponse);
+    assert!(!error.message.contains("26a73b7a"), "{}", error.message);
+    assert!(
+        error.message.contains("a string of 52 characters"),
+        "{}",
+        error.message
+    );
+}
