@@ -2,9 +2,13 @@
 # Runs every check and test, installing what they need first, and ends with
 # one line "total: N passed, M failed".
 #
-# Steps: formatting and clippy (host and wasm32), host unit tests, the
-# client in headless Chromium against the mock lookup, the release bundle
-# in Node, and the demo page end to end in Chromium with Playwright.
+# Steps: formatting, clippy and rustdoc (host and wasm32), host unit tests,
+# the client in headless Chromium against the mock lookup, and the release
+# bundle in Node, with the README's API reference checked against its
+# declarations. Then the npm package: its files, metadata and loading in
+# Node, and its declarations with tsc --strict. Last, the Vite example in
+# Chromium, the server-rendering example in Node, and the demo page end to
+# end in Chromium with Playwright.
 # A failed check (formatting, clippy, a build) counts as one failure.
 set -uo pipefail
 
@@ -66,24 +70,42 @@ run_check() {
   fi
 }
 
-# Starts a server in the background and waits for the line that starts with
-# $prefix, then prints the rest of that line.
+# Starts a server in the background, records its PID for the cleanup, and
+# waits for the line that starts with $prefix; the rest of that line goes
+# into the variable named $result. It runs in this shell, not in a
+# subshell, so that the PID reaches the cleanup.
 start_server() {
-  local prefix=$1 log=$2
-  shift 2
+  local result=$1 prefix=$2 log=$3
+  shift 3
   "$@" >"$log" 2>&1 &
   pids+=("$!")
+  local line
   for _ in $(seq 100); do
-    local line
-    line=$(grep -m1 "^$prefix" "$log" 2>/dev/null) && {
-      echo "${line#"$prefix"}"
+    if line=$(grep -m1 "^$prefix" "$log" 2>/dev/null); then
+      printf -v "$result" '%s' "${line#"$prefix"}"
       return 0
-    }
+    fi
     sleep 0.1
   done
   echo "test.sh: the server did not start; its log:" >&2
   cat "$log" >&2
   return 1
+}
+
+# Installs the packed tarball under tests/types/node_modules, as npm would,
+# and checks the consumer files with tsc: once as bundlers resolve the
+# package and once as Node does.
+check_types() {
+  local installed=tests/types/node_modules/zephr-session
+  rm -rf tests/types/node_modules
+  mkdir -p "$installed"
+  tar -xzf target/package/zephr-session.tgz -C "$installed" --strip-components=1 &&
+    tsc --strict --noEmit -p tests/types &&
+    tsc --strict --noEmit -p tests/types/tsconfig.node.json
+}
+
+build_vite_example() {
+  (cd www/vite-example && npm run --silent build)
 }
 
 if ! scripts/setup.sh test; then
@@ -97,19 +119,31 @@ run_check "rustfmt" cargo fmt --all --check
 run_check "clippy (host)" cargo clippy --workspace --all-targets --locked -- -D warnings
 run_check "clippy (wasm32)" cargo clippy -p zephr-session --target wasm32-unknown-unknown --all-targets --locked -- -D warnings
 run_check "rustdoc" env RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --locked --quiet
+# The JavaScript layer exists only on wasm32, so the host's rustdoc never reads its comments.
+run_check "rustdoc (wasm32)" env RUSTDOCFLAGS="-D warnings" cargo doc -p zephr-session --target wasm32-unknown-unknown --no-deps --locked --quiet
 
-run_tests "host tests" cargo test --workspace --locked
+run_tests "host tests" cargo test --workspace --locked --no-fail-fast
 
-if mock_url=$(start_server "mock: " "$logs/mock.log" node tests/mock/server.mjs 0); then
+if start_server mock_url "mock: " "$logs/mock.log" node tests/mock/server.mjs 0; then
   export ZEPHR_MOCK_URL=$mock_url
-  run_tests "browser tests" wasm-pack test --headless --chrome --chromedriver "$(command -v chromedriver)" --mode no-install -- --locked
+  # --nocapture shows what the browser tests print, such as the request counts the mock saw.
+  run_tests "browser tests" wasm-pack test --headless --chrome --chromedriver "$(command -v chromedriver)" --mode no-install -- --locked -- --nocapture
 else
   failed=$((failed + 1))
 fi
 
 run_check "release bundle" scripts/build.sh
 run_tests "bundle in Node" node --test tests/node/
+
+run_check "npm package" scripts/package.sh
+run_tests "npm package contents" node --test tests/package/
+run_check "TypeScript consumer" check_types
+
 run_check "demo server build" cargo build -p zephr-session-server --locked --quiet
+run_check "examples install" scripts/setup.sh examples
+run_check "Vite example build" build_vite_example
+run_tests "Vite example" node --test www/vite-example/example.test.mjs
+run_tests "server-rendering example" node --test www/ssr-example/server.test.mjs
 run_tests "end to end" node --test tests/e2e/
 
 echo

@@ -132,7 +132,7 @@ fn hour_for_meridiem(hour: u32, pm: bool) -> Option<u32> {
 
 /// Returns the number of days from 1970-01-01 to the given date of the
 /// proleptic Gregorian calendar, or `None` when the date does not exist.
-fn days_from_civil(year: u32, month: u32, day: u32) -> Option<i64> {
+pub(crate) fn days_from_civil(year: u32, month: u32, day: u32) -> Option<i64> {
     if !(1..=12).contains(&month) || day == 0 || day > days_in_month(year, month) {
         return None;
     }

@@ -12,10 +12,17 @@
 
 #![deny(missing_docs)]
 
+// The cache and retry policies serve only the wasm client, but are plain Rust
+// so that the host tests cover them.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod cache;
 mod date;
 mod error;
+mod json_compat;
 mod model;
 mod read;
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod retry;
 mod rules;
 mod url;
 
@@ -26,4 +33,4 @@ pub use date::{parse_date, Timestamp};
 pub use error::{Error, ErrorCode};
 pub use model::{ContentIdTransform, Credit, Entitlement, Meter, Session, SessionEntry};
 pub use rules::{Decision, Reason};
-pub use url::{check_base_url, check_segment, encode_uri_component, lookup_url};
+pub use url::{check_base_url, check_segment, encode_uri_component, is_absolute_url, lookup_url};

@@ -40,18 +40,40 @@ pub fn check_segment(name: &str, value: &str) -> Result<(), Error> {
     }
 }
 
-/// Checks the client's base URL: non-empty, with no query or fragment, which
-/// would swallow the lookup path.
+/// Checks the client's base URL: non-empty, `http:` or `https:` when it has
+/// a scheme, with no user name or password (which would end up in
+/// requests and messages), and with no query or fragment, which would
+/// swallow the lookup path. A relative URL is resolved against the page.
 ///
 /// # Errors
 ///
-/// `invalid_argument` when the base URL is unusable.
+/// `invalid_argument` when the base URL is unusable. The message shows the
+/// URL only when it cannot contain a password.
 pub fn check_base_url(base_url: &str) -> Result<(), Error> {
     if base_url.trim().is_empty() {
         return Err(Error::invalid_argument(
             "baseUrl is empty; pass the lookup endpoint, such as \"/zephr\" or \
              \"https://www.example.com/zephr\"",
         ));
+    }
+    if let Some(scheme) = url_scheme(base_url) {
+        if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
+            return Err(Error::invalid_argument(format!(
+                "baseUrl has the scheme {scheme:?}; pass an http: or https: URL, or a path \
+                 relative to the page"
+            )));
+        }
+        let authority = base_url
+            .get(scheme.len() + 1..)
+            .and_then(|rest| rest.strip_prefix("//"))
+            .map(|rest| rest.split(['/', '?', '#']).next().unwrap_or_default())
+            .unwrap_or_default();
+        if authority.contains('@') {
+            return Err(Error::invalid_argument(
+                "baseUrl contains a user name or password; remove them, because the lookup \
+                 endpoint must not need them and they would be sent with every request",
+            ));
+        }
     }
     if base_url.contains(['?', '#']) {
         return Err(Error::invalid_argument(format!(
@@ -60,6 +82,24 @@ pub fn check_base_url(base_url: &str) -> Result<(), Error> {
         )));
     }
     Ok(())
+}
+
+/// Whether the base URL is absolute (has a scheme) and so can be fetched
+/// where no page URL exists to resolve it against, as in Node.
+pub fn is_absolute_url(base_url: &str) -> bool {
+    url_scheme(base_url).is_some()
+}
+
+/// Returns the scheme of a URL such as `https://…`, or `None` for a
+/// relative URL. A scheme is a letter followed by letters, digits, `+`, `-`
+/// or `.`, then a colon.
+fn url_scheme(url: &str) -> Option<&str> {
+    let (scheme, _) = url.split_once(':')?;
+    let mut characters = scheme.chars();
+    let first = characters.next()?;
+    let valid = first.is_ascii_alphabetic()
+        && characters.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
+    valid.then_some(scheme)
 }
 
 /// Builds `{base_url}/v4/sessions/{site}/{session_id}` with both segments
@@ -140,11 +180,44 @@ mod tests {
 
     #[test]
     fn base_url_checks() {
-        assert!(check_base_url("/zephr").is_ok());
-        assert!(check_base_url("https://x.test").is_ok());
-        assert!(check_base_url("").is_err());
-        assert!(check_base_url("  ").is_err());
-        assert!(check_base_url("/zephr?x=1").is_err());
-        assert!(check_base_url("/zephr#top").is_err());
+        for valid in [
+            "/zephr",
+            "https://x.test",
+            "HTTP://x.test:8080/api/",
+            "zephr",
+            "./api",
+            "/a:b",
+        ] {
+            assert!(check_base_url(valid).is_ok(), "{valid}");
+        }
+        for invalid in [
+            "",
+            "  ",
+            "/zephr?x=1",
+            "/zephr#top",
+            "ftp://x.test",
+            "data:text/plain,x",
+            "javascript:alert(1)",
+            "file:///etc",
+        ] {
+            assert!(check_base_url(invalid).is_err(), "{invalid}");
+        }
+    }
+
+    #[test]
+    fn base_url_password_is_rejected_unseen() {
+        let error = check_base_url("https://user:TOPSECRET@x.test/api").unwrap_err();
+        assert_eq!(error.code, ErrorCode::InvalidArgument);
+        assert!(!error.message.contains("TOPSECRET"), "{}", error.message);
+        assert!(check_base_url("https://x.test/@handle").is_ok());
+    }
+
+    #[test]
+    fn absolute_urls() {
+        assert!(is_absolute_url("https://x.test"));
+        assert!(is_absolute_url("http://127.0.0.1:8787/"));
+        assert!(!is_absolute_url("/zephr"));
+        assert!(!is_absolute_url("zephr/api"));
+        assert!(!is_absolute_url("1http://x"));
     }
 }

@@ -164,6 +164,29 @@ async fn fetch_session_sends_accept_and_extra_headers() {
 }
 
 #[wasm_bindgen_test]
+async fn headers_accept_headers_map_and_pairs() {
+    let cases = [
+        "new Headers({'X-Requested-With': 'from-headers'})",
+        "new Map([['X-Requested-With', 'from-map']])",
+        "[['X-Requested-With', 'from-pairs']]",
+    ];
+    for (index, source) in cases.iter().enumerate() {
+        let headers = js_sys::eval(source).expect("test JavaScript runs");
+        let options = json(&format!(r#"{{"baseUrl": "{}", "site": "ok"}}"#, mock_url()));
+        Reflect::set(&options, &"headers".into(), &headers).expect("set headers");
+        let client = SessionClient::new(options).expect("valid options");
+        let session = fetch(&client, &format!("headers-{index}"))
+            .await
+            .expect("lookup succeeds");
+        let sent = session
+            .session_variable(JsValue::from_str("requestedWith"))
+            .expect("key is valid");
+        let expected = source.split('\'').nth(3).expect("test case names a value");
+        assert_eq!(sent.as_string().as_deref(), Some(expected), "{source}");
+    }
+}
+
+#[wasm_bindgen_test]
 async fn ids_are_encoded_as_one_segment() {
     let cases = [
         ("a/b", "a%2Fb"),
@@ -320,11 +343,7 @@ async fn html_body_is_invalid_response() {
     let error = fetch_error(&client_for_site("not-json", 3000), "x").await;
     assert_eq!(code(&error).as_deref(), Some("invalid_response"));
     assert_eq!(status(&error), Some(200.0));
-    assert!(
-        message(&error).contains("not valid JSON"),
-        "{}",
-        message(&error)
-    );
+    assert!(message(&error).contains("text/html"), "{}", message(&error));
 }
 
 #[wasm_bindgen_test]
@@ -367,8 +386,24 @@ fn constructor_rejects_bad_options() {
             "timeoutMs",
         ),
         (
-            r#"{"baseUrl": "/z", "site": "www", "headers": []}"#,
+            r#"{"baseUrl": "/z", "site": "www", "headers": [1]}"#,
+            "header",
+        ),
+        (
+            r#"{"baseUrl": "/z", "site": "www", "headers": "X-A: 1"}"#,
             "headers",
+        ),
+        (
+            r#"{"baseUrl": "/z", "site": "www", "timeoutMS": 10}"#,
+            "timeoutMS",
+        ),
+        (
+            r#"{"baseUrl": "data:text/plain,x", "site": "www"}"#,
+            "scheme",
+        ),
+        (
+            r#"{"baseUrl": "https://u:TOPSECRET@x.test", "site": "www"}"#,
+            "password",
         ),
         (
             r#"{"baseUrl": "/z", "site": "www", "headers": {"X-A": 1}}"#,
@@ -401,6 +436,10 @@ fn constructor_rejects_bad_options() {
         assert!(
             !message(&error).contains("line\nbreak"),
             "message shows a header value"
+        );
+        assert!(
+            !message(&error).contains("TOPSECRET"),
+            "message shows a password"
         );
     }
 }

@@ -4,7 +4,8 @@
 // a link reproduces it.
 
 const BUNDLE_URL = "/pkg/zephr_session.js";
-const ENTITLEMENT_ID = "premium";
+// The entitlement an article needs when it names none.
+const DEFAULT_ENTITLEMENT_ID = "premium";
 // The meter that the paywall shows when the decision names none.
 const DEFAULT_METER_ID = "monthly-free";
 
@@ -35,7 +36,27 @@ const ARTICLES = [
     ],
   },
   {
+    contentId: "article-77",
+    entitlementId: "section-politics",
+    headline: "Budget vote: the three amendments that changed the bill",
+    paragraphs: [
+      "The final budget passed with three late amendments, each won by fewer than five votes.",
+      "The largest moves two million from road works to school repairs over the next two years.",
+    ],
+  },
+  {
+    // Checked without an entitlement id, so the content id itself is the entitlement.
+    contentId: "0123456789ABCD",
+    entitlementId: null,
+    headline: "From the archive: the night the lights went out",
+    paragraphs: [
+      "Forty years ago this week, a storm cut power to the whole city for eleven hours.",
+      "Readers wrote in with their memories of candles, radios and a very quiet city.",
+    ],
+  },
+  {
     contentId: "/sport/final-score?utm=x",
+    entitlementId: "section-politics",
     headline: "Final score: Gazette City win the cup in extra time",
     paragraphs: [
       "A header in the 112th minute settled a final that had swung twice in the second half.",
@@ -48,10 +69,11 @@ const readerSelect = document.getElementById("reader");
 const articleSelect = document.getElementById("article");
 const elements = Object.fromEntries(
   [
-    "headline", "content-id", "pending", "access-note", "story-body", "paywall", "paywall-text",
+    "headline", "content-id", "entitlement-id", "pending", "access-note", "story-body", "paywall", "paywall-text",
     "error", "error-text", "details-note", "session-details", "reason", "granted", "meter",
     "meter-id", "meter-remaining", "meter-size", "meter-refresh", "credit", "credit-id",
-    "credit-remaining", "reader-details", "warnings",
+    "credit-remaining", "reader-details", "warnings", "stale-note", "subscribe", "purchase-status",
+    "outage", "reset-demo",
   ].map((id) => [id, document.getElementById(id)]),
 );
 
@@ -70,7 +92,8 @@ const clientReady = loadClient();
 async function loadClient() {
   const { default: init, SessionClient } = await import(BUNDLE_URL);
   await init();
-  return new SessionClient({ baseUrl: "/", site: "www", timeoutMs: 3000 });
+  // With onError "stale", a failed lookup shows the last known answer, marked as stale.
+  return new SessionClient({ baseUrl: "/", site: "www", timeoutMs: 3000, onError: "stale" });
 }
 
 // ---- selection and URL ----
@@ -83,7 +106,7 @@ function fillArticleOptions() {
 
 // Selects `value` in `select`, adding an option for a value that arrived through a link.
 function selectValue(select, value, label) {
-  if (value === null) {
+  if (value === null || value === "") {
     return;
   }
   if (![...select.options].some((option) => option.value === value)) {
@@ -116,9 +139,17 @@ function selectedArticle() {
   );
 }
 
+// The options of decide() for an article: its entitlement, the default one, or none.
+function decideOptions(article) {
+  if (article.entitlementId === null) {
+    return {};
+  }
+  return { entitlementId: article.entitlementId ?? DEFAULT_ENTITLEMENT_ID };
+}
+
 // ---- lookup ----
 
-async function checkAccess() {
+async function checkAccess({ fresh = false } = {}) {
   latestLookup += 1;
   const lookup = latestLookup;
   lookupController?.abort();
@@ -132,7 +163,7 @@ async function checkAccess() {
   let session;
   try {
     const client = await clientReady;
-    session = await client.fetchSession(sessionId, { signal: controller.signal });
+    session = await client.fetchSession(sessionId, { signal: controller.signal, fresh });
   } catch (error) {
     if (lookup === latestLookup) {
       showError(error);
@@ -144,10 +175,11 @@ async function checkAccess() {
     if (lookup !== latestLookup) {
       return;
     }
-    const decision = session.decide(article.contentId, { entitlementId: ENTITLEMENT_ID });
+    const decision = session.decide(article.contentId, decideOptions(article));
     showDecision(session, article, decision);
+    showStale(session);
   } catch (error) {
-    showError(error);
+    showError(error, { lookupFailed: false });
   } finally {
     // Releases the session's wasm memory now instead of waiting for garbage collection.
     session.free?.();
@@ -162,8 +194,12 @@ function setState(state) {
 
 function showPending(article) {
   setState("pending");
+  elements["stale-note"].hidden = true;
+  elements["purchase-status"].hidden = true;
+  elements.subscribe.disabled = false;
   elements.headline.textContent = article.headline;
   elements["content-id"].textContent = article.contentId;
+  elements["entitlement-id"].textContent = decideOptions(article).entitlementId ?? "none (the content id itself)";
   elements.pending.hidden = false;
   elements["access-note"].hidden = true;
   elements["story-body"].hidden = true;
@@ -190,7 +226,7 @@ function showDecision(session, article, decision) {
 
   elements.pending.hidden = true;
   if (decision.granted) {
-    elements["access-note"].textContent = accessNote(decision, meter);
+    elements["access-note"].textContent = accessNote(decision, meter) + expiryNote(session);
     elements["access-note"].hidden = false;
     const paragraphs = article.paragraphs.map((text) => element("p", text));
     elements["story-body"].replaceChildren(...paragraphs);
@@ -217,6 +253,15 @@ function accessNote(decision, meter) {
     default:
       return "";
   }
+}
+
+// decide() does not look at the session's expiry, so the page says when it has passed.
+function expiryNote(session) {
+  const current = session.currentSession();
+  if (current === undefined || !session.isExpired()) {
+    return "";
+  }
+  return ` This session expired on ${formatDate(current.expiryDate)}: a live site would ask the reader to sign in again.`;
 }
 
 function paywallText(decision, meter) {
@@ -282,9 +327,76 @@ function showWarnings(warnings) {
   elements.warnings.replaceChildren(...items);
 }
 
-function showError(error) {
-  elements["error-text"].textContent = errorText(error);
-  elements["details-note"].textContent = "No session document: the lookup failed.";
+// A stale session is the last document fetched before the lookup failed.
+function showStale(session) {
+  elements["stale-note"].hidden = !session.isStale;
+  if (session.isStale) {
+    const error = session.staleError;
+    const where = error.status === undefined ? error.code : `${error.code}, HTTP ${error.status}`;
+    elements["stale-note"].textContent =
+      `Offline answer: the access check failed (${where}), so this is your last known access.`;
+  }
+}
+
+// ---- demo purchase, outage and reset ----
+
+// Buys a subscription on the demo server, then polls fresh lookups until the
+// new entitlement shows, as a real checkout page would.
+async function subscribe() {
+  const sessionId = readerSelect.value;
+  const article = selectedArticle();
+  elements.subscribe.disabled = true;
+  showPurchaseStatus("Processing your subscription…");
+  try {
+    const response = await fetch(`/demo/purchase/${encodeURIComponent(sessionId)}`, { method: "POST" });
+    if (!response.ok) {
+      throw new Error(`the demo purchase answered HTTP ${response.status}`);
+    }
+    showPurchaseStatus("Payment received. Confirming your subscription…");
+    const client = await clientReady;
+    const { session, satisfied } = await client.refreshUntil(
+      sessionId,
+      (candidate) => candidate.decide(article.contentId, decideOptions(article)).reason === "entitlement",
+      { attempts: 5, intervalMs: 500 },
+    );
+    session.free?.();
+    if (!satisfied) {
+      showPurchaseStatus("Your subscription is not active yet. Reload the page in a minute.");
+      elements.subscribe.disabled = false;
+      return;
+    }
+    await checkAccess();
+  } catch (error) {
+    showPurchaseStatus(`The purchase failed: ${error.message}`);
+    elements.subscribe.disabled = false;
+  }
+}
+
+function showPurchaseStatus(text) {
+  elements["purchase-status"].textContent = text;
+  elements["purchase-status"].hidden = false;
+}
+
+async function setOutage(on) {
+  await fetch(`/demo/outage?on=${on}`, { method: "POST" });
+  await checkAccess({ fresh: true });
+}
+
+async function resetDemo() {
+  await fetch("/demo/reset", { method: "POST" });
+  elements.outage.checked = false;
+  await fetch("/demo/outage?on=false", { method: "POST" });
+  (await clientReady).clear();
+  await checkAccess({ fresh: true });
+}
+
+function showError(error, { lookupFailed = true } = {}) {
+  elements["error-text"].textContent = errorText(error, lookupFailed);
+  elements["details-note"].textContent = lookupFailed
+    ? "No session document: the lookup failed."
+    : "The session document loaded, but the decision failed.";
+  elements["details-note"].hidden = false;
+  elements["session-details"].hidden = true;
   elements.pending.hidden = true;
   elements["story-body"].hidden = true;
   elements.paywall.hidden = true;
@@ -292,13 +404,16 @@ function showError(error) {
   setState("error");
 }
 
-function errorText(error) {
+function errorText(error, lookupFailed) {
   if (error?.name !== "ZephrSessionError") {
     return `The paywall module failed to load or run: ${error}. Build the bundle into pkg/ with scripts/build.sh and reload.`;
   }
   const where = error.status === undefined ? error.code : `${error.code}, HTTP ${error.status}`;
   if (error.code === "not_found") {
     return `This reading session was not found (${where}). Pick another reader, or sign in again to start a new session.`;
+  }
+  if (!lookupFailed) {
+    return `The paywall could not decide for this article (${where}): ${error.message}`;
   }
   return `The access check failed (${where}): ${error.message}`;
 }
@@ -333,4 +448,7 @@ articleSelect.addEventListener("change", () => {
   writeQuery();
   checkAccess();
 });
+elements.subscribe.addEventListener("click", subscribe);
+elements.outage.addEventListener("change", () => setOutage(elements.outage.checked));
+elements["reset-demo"].addEventListener("click", resetDemo);
 checkAccess();

@@ -5,7 +5,13 @@
 
 mod client;
 mod convert;
+mod debug;
+mod panic;
+mod platform;
+mod registry;
+mod request;
 mod session;
+mod types;
 
 pub use client::SessionClient;
 pub use session::JsSession;

@@ -1,5 +1,7 @@
 //! `Session`: a session document and every query a paywall makes of it.
 
+use std::rc::Rc;
+
 use js_sys::{Array, Date, Object, JSON};
 use wasm_bindgen::prelude::*;
 
@@ -7,25 +9,55 @@ use super::convert::{
     get, optional_string, options_object, required_string, set, to_date, to_optional_date,
     to_optional_number, to_optional_string, to_string_array, type_name,
 };
-use super::{invalid_argument, to_js_error};
-use crate::date::Timestamp;
+use super::{debug, invalid_argument, to_js_error};
+use crate::date::{Timestamp, MAX_JS_DATE_MS};
 use crate::error::Error;
 use crate::model::{Credit, Meter, Session, SessionEntry};
 
 /// A reader's session document, exported to JavaScript as `Session`.
 #[wasm_bindgen(js_name = Session)]
 pub struct JsSession {
-    inner: Session,
+    inner: Rc<Session>,
+    /// The error of the failed lookup this stale document answered, if any.
+    stale_error: Option<JsValue>,
+    /// Whether `decide` and `isEntitled` log their results, for a session
+    /// fetched by a client created with `debug: true`.
+    debug: bool,
 }
 
 impl JsSession {
-    pub(crate) fn new(inner: Session) -> Self {
-        JsSession { inner }
+    fn new(inner: Session) -> Self {
+        super::panic::install_panic_hook();
+        JsSession::shared(Rc::new(inner), None, false)
+    }
+
+    /// Wraps a document that the cache or other callers may share.
+    pub(crate) fn shared(inner: Rc<Session>, stale_error: Option<JsValue>, debug: bool) -> Self {
+        JsSession {
+            inner,
+            stale_error,
+            debug,
+        }
     }
 }
 
 #[wasm_bindgen(js_class = Session)]
 impl JsSession {
+    /// Rejects `new Session()`: a session comes from `Session.parse`,
+    /// `Session.fromJson` or `SessionClient.fetchSession`.
+    ///
+    /// # Errors
+    ///
+    /// Always `invalid_argument`.
+    #[wasm_bindgen(constructor)]
+    pub fn new_rejected() -> Result<JsSession, JsValue> {
+        Err(invalid_argument(
+            "Session has no public constructor; use Session.parse(text), Session.fromJson(value) \
+             or SessionClient.fetchSession(id)"
+                .to_owned(),
+        ))
+    }
+
     /// Builds a session from a document already parsed into a JavaScript value.
     ///
     /// `options.sessionId` is the id the document belongs to; it picks
@@ -36,7 +68,10 @@ impl JsSession {
     /// `invalid_response` when the value is not a plain JSON object;
     /// `invalid_argument` when `options.sessionId` is not a string.
     #[wasm_bindgen(js_name = fromJson)]
-    pub fn from_json(value: JsValue, options: JsValue) -> Result<JsSession, JsValue> {
+    pub fn from_json(
+        #[wasm_bindgen(unchecked_param_type = "object")] value: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "SessionOptions")] options: JsValue,
+    ) -> Result<JsSession, JsValue> {
         let session_id = session_id_option(&options)?;
         if value.is_undefined() {
             return Err(to_js_error(Error::invalid_response(
@@ -55,7 +90,7 @@ impl JsSession {
             .as_string()
             .unwrap_or_default();
         let inner = Session::parse(&text, session_id.as_deref()).map_err(to_js_error)?;
-        Ok(JsSession { inner })
+        Ok(JsSession::new(inner))
     }
 
     /// Builds a session from JSON text.
@@ -64,7 +99,10 @@ impl JsSession {
     ///
     /// `invalid_response` when the text is not JSON or not a JSON object;
     /// `invalid_argument` when `text` is not a string.
-    pub fn parse(text: JsValue, options: JsValue) -> Result<JsSession, JsValue> {
+    pub fn parse(
+        #[wasm_bindgen(unchecked_param_type = "string")] text: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "SessionOptions")] options: JsValue,
+    ) -> Result<JsSession, JsValue> {
         let session_id = session_id_option(&options)?;
         let Some(text) = text.as_string() else {
             return Err(invalid_argument(format!(
@@ -73,7 +111,7 @@ impl JsSession {
             )));
         };
         let inner = Session::parse(&text, session_id.as_deref()).map_err(to_js_error)?;
-        Ok(JsSession { inner })
+        Ok(JsSession::new(inner))
     }
 
     /// Returns the credits left on a meter in this period, or `undefined` when the
@@ -83,7 +121,10 @@ impl JsSession {
     ///
     /// `invalid_argument` when `meterId` is not a non-empty string.
     #[wasm_bindgen(js_name = remainingCredits)]
-    pub fn remaining_credits(&self, meter_id: JsValue) -> Result<Option<f64>, JsValue> {
+    pub fn remaining_credits(
+        &self,
+        #[wasm_bindgen(js_name = meterId, unchecked_param_type = "string")] meter_id: JsValue,
+    ) -> Result<Option<f64>, JsValue> {
         let meter_id = required_string(&meter_id, "meterId")?;
         Ok(self
             .inner
@@ -97,7 +138,11 @@ impl JsSession {
     /// # Errors
     ///
     /// `invalid_argument` when `meterId` is not a non-empty string.
-    pub fn meter(&self, meter_id: JsValue) -> Result<JsValue, JsValue> {
+    #[wasm_bindgen(unchecked_return_type = "Meter | undefined")]
+    pub fn meter(
+        &self,
+        #[wasm_bindgen(js_name = meterId, unchecked_param_type = "string")] meter_id: JsValue,
+    ) -> Result<JsValue, JsValue> {
         let meter_id = required_string(&meter_id, "meterId")?;
         Ok(self
             .inner
@@ -117,7 +162,11 @@ impl JsSession {
     /// # Errors
     ///
     /// `invalid_argument` when `creditId` is not a non-empty string.
-    pub fn credit(&self, credit_id: JsValue) -> Result<JsValue, JsValue> {
+    #[wasm_bindgen(unchecked_return_type = "Credit | undefined")]
+    pub fn credit(
+        &self,
+        #[wasm_bindgen(js_name = creditId, unchecked_param_type = "string")] credit_id: JsValue,
+    ) -> Result<JsValue, JsValue> {
         let credit_id = required_string(&credit_id, "creditId")?;
         Ok(self
             .inner
@@ -140,9 +189,17 @@ impl JsSession {
     ///
     /// `invalid_argument` when `contentId` is not a non-empty string.
     #[wasm_bindgen(js_name = isEntitled)]
-    pub fn is_entitled(&self, content_id: JsValue) -> Result<bool, JsValue> {
+    pub fn is_entitled(
+        &self,
+        #[wasm_bindgen(js_name = contentId, unchecked_param_type = "string")] content_id: JsValue,
+    ) -> Result<bool, JsValue> {
         let content_id = required_string(&content_id, "contentId")?;
-        self.inner.is_entitled(&content_id).map_err(to_js_error)
+        if !self.debug {
+            return self.inner.is_entitled(&content_id).map_err(to_js_error);
+        }
+        let decision = self.inner.decide(&content_id, None).map_err(to_js_error)?;
+        debug::log_decision("isEntitled", &content_id, None, &decision);
+        Ok(decision.granted)
     }
 
     /// Decides whether the reader may see `contentId`, checking
@@ -154,7 +211,12 @@ impl JsSession {
     ///
     /// `invalid_argument` when `contentId` is not a non-empty string, or
     /// `options.entitlementId` is given and is not one.
-    pub fn decide(&self, content_id: JsValue, options: JsValue) -> Result<JsValue, JsValue> {
+    #[wasm_bindgen(unchecked_return_type = "Decision")]
+    pub fn decide(
+        &self,
+        #[wasm_bindgen(js_name = contentId, unchecked_param_type = "string")] content_id: JsValue,
+        #[wasm_bindgen(unchecked_optional_param_type = "DecideOptions")] options: JsValue,
+    ) -> Result<JsValue, JsValue> {
         let content_id = required_string(&content_id, "contentId")?;
         let options = options_object(&options, "decide options")?;
         let entitlement_id = optional_string(&get(&options, "entitlementId"), "entitlementId")?;
@@ -162,6 +224,9 @@ impl JsSession {
             .inner
             .decide(&content_id, entitlement_id.as_deref())
             .map_err(to_js_error)?;
+        if self.debug {
+            debug::log_decision("decide", &content_id, entitlement_id.as_deref(), &decision);
+        }
         serde_wasm_bindgen::to_value(&decision)
             .map_err(|error| to_js_error(Error::invalid_response(error.to_string())))
     }
@@ -172,7 +237,11 @@ impl JsSession {
     ///
     /// `invalid_argument` when `entitlementId` is not a non-empty string.
     #[wasm_bindgen(js_name = hasEntitlement)]
-    pub fn has_entitlement(&self, entitlement_id: JsValue) -> Result<bool, JsValue> {
+    pub fn has_entitlement(
+        &self,
+        #[wasm_bindgen(js_name = entitlementId, unchecked_param_type = "string")]
+        entitlement_id: JsValue,
+    ) -> Result<bool, JsValue> {
         let entitlement_id = required_string(&entitlement_id, "entitlementId")?;
         Ok(self.inner.has_entitlement(&entitlement_id))
     }
@@ -193,7 +262,10 @@ impl JsSession {
     ///
     /// `invalid_argument` when `bundleId` is not a non-empty string.
     #[wasm_bindgen(js_name = hasBundle)]
-    pub fn has_bundle(&self, bundle_id: JsValue) -> Result<bool, JsValue> {
+    pub fn has_bundle(
+        &self,
+        #[wasm_bindgen(js_name = bundleId, unchecked_param_type = "string")] bundle_id: JsValue,
+    ) -> Result<bool, JsValue> {
         let bundle_id = required_string(&bundle_id, "bundleId")?;
         Ok(self.inner.has_bundle(&bundle_id))
     }
@@ -223,7 +295,7 @@ impl JsSession {
     }
 
     /// Returns when the document was last updated, as a `Date`.
-    #[wasm_bindgen(getter, js_name = lastUpdated)]
+    #[wasm_bindgen(getter, js_name = lastUpdated, unchecked_return_type = "Date | undefined")]
     pub fn last_updated(&self) -> JsValue {
         to_optional_date(self.inner.last_updated())
     }
@@ -253,7 +325,10 @@ impl JsSession {
     ///
     /// `invalid_argument` when `name` is not a non-empty string.
     #[wasm_bindgen(js_name = testGroup)]
-    pub fn test_group(&self, name: JsValue) -> Result<Option<String>, JsValue> {
+    pub fn test_group(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] name: JsValue,
+    ) -> Result<Option<String>, JsValue> {
         let name = required_string(&name, "name")?;
         Ok(self.inner.test_group(&name).map(str::to_owned))
     }
@@ -264,7 +339,10 @@ impl JsSession {
     ///
     /// `invalid_argument` when `key` is not a non-empty string.
     #[wasm_bindgen(js_name = secondPartyData)]
-    pub fn second_party_data(&self, key: JsValue) -> Result<Option<String>, JsValue> {
+    pub fn second_party_data(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
+    ) -> Result<Option<String>, JsValue> {
         let key = required_string(&key, "key")?;
         Ok(self.inner.second_party_data(&key).map(str::to_owned))
     }
@@ -274,8 +352,11 @@ impl JsSession {
     /// # Errors
     ///
     /// `invalid_argument` when `key` is not a non-empty string.
-    #[wasm_bindgen(js_name = sessionVariable)]
-    pub fn session_variable(&self, key: JsValue) -> Result<JsValue, JsValue> {
+    #[wasm_bindgen(js_name = sessionVariable, unchecked_return_type = "JsonValue | undefined")]
+    pub fn session_variable(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "string")] key: JsValue,
+    ) -> Result<JsValue, JsValue> {
         let key = required_string(&key, "key")?;
         Ok(self
             .inner
@@ -284,12 +365,13 @@ impl JsSession {
     }
 
     /// Returns every entry of `sessions`, in document order.
+    #[wasm_bindgen(unchecked_return_type = "SessionEntry[]")]
     pub fn sessions(&self) -> Array {
         self.inner.sessions().iter().map(session_object).collect()
     }
 
     /// Returns the session the document was fetched for, or `undefined`.
-    #[wasm_bindgen(js_name = currentSession)]
+    #[wasm_bindgen(js_name = currentSession, unchecked_return_type = "SessionEntry | undefined")]
     pub fn current_session(&self) -> JsValue {
         self.inner
             .current_session()
@@ -304,7 +386,10 @@ impl JsSession {
     ///
     /// `invalid_argument` when `now` is not a valid date.
     #[wasm_bindgen(js_name = isExpired)]
-    pub fn is_expired(&self, now: JsValue) -> Result<bool, JsValue> {
+    pub fn is_expired(
+        &self,
+        #[wasm_bindgen(unchecked_optional_param_type = "Date | number")] now: JsValue,
+    ) -> Result<bool, JsValue> {
         let millis = if now.is_undefined() {
             Date::now()
         } else if let Some(date) = now.dyn_ref::<Date>() {
@@ -317,18 +402,35 @@ impl JsSession {
                 type_name(&now)
             )));
         };
-        if !millis.is_finite() {
+        if !millis.is_finite() || millis.abs() > MAX_JS_DATE_MS as f64 {
             return Err(invalid_argument(
                 "now is an invalid date; pass a valid Date or leave it out".to_owned(),
             ));
         }
-        // A finite millisecond count beyond i64 saturates, which keeps the comparison right.
         Ok(self.inner.is_expired(Timestamp(millis.floor() as i64)))
+    }
+
+    /// Returns whether this document is a cached one that answered a failed
+    /// lookup, for a client set to `onError: "stale"`.
+    #[wasm_bindgen(getter, js_name = isStale)]
+    pub fn is_stale(&self) -> bool {
+        self.stale_error.is_some()
+    }
+
+    /// Returns the error of the failed lookup that this stale document
+    /// answered, or `undefined`.
+    #[wasm_bindgen(
+        getter,
+        js_name = staleError,
+        unchecked_return_type = "ZephrSessionError | undefined"
+    )]
+    pub fn stale_error(&self) -> JsValue {
+        self.stale_error.clone().unwrap_or(JsValue::UNDEFINED)
     }
 
     /// Returns the document exactly as it came, unknown fields included, so that
     /// `JSON.stringify(session)` round-trips.
-    #[wasm_bindgen(js_name = toJSON)]
+    #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "SessionDocument")]
     pub fn to_json(&self) -> JsValue {
         json_to_js(self.inner.document())
     }

@@ -4,7 +4,7 @@
 //
 // Needs: the server binary (ZEPHR_SERVER_BIN, default target/debug/zephr-session-server), the
 // bundle in pkg/ (scripts/build.sh) and Chromium at /usr/bin/chromium.
-// Run: cargo build -p zephr-session-server && cd tests/e2e && npm ci && npm test
+// Run: scripts/build.sh && cargo build -p zephr-session-server && node --test tests/e2e/
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
@@ -106,6 +106,23 @@ const CASES = [
     reason: "none",
     paywallIncludes: ["for Gazette subscribers"],
     details: { "User id": "UU0123456789ABCD", Country: "GB", "Session expired": "yes" },
+  },
+  {
+    name: "api-sample-content-entitlement",
+    reader: API_SAMPLE,
+    article: "0123456789ABCD",
+    state: "granted",
+    reason: "entitlement",
+    noteIncludes: "This session expired on 8 February 2025",
+  },
+  {
+    name: "transforms-page-views",
+    reader: TRANSFORMS,
+    article: "article-77",
+    state: "granted",
+    reason: "meter",
+    meter: { id: "page-views", remaining: "8", size: "10", refresh: "8 January 2027 at 00:00 UTC" },
+    noteIncludes: "8 of 10 free articles left",
   },
   {
     name: "transforms-url-pack",
@@ -331,7 +348,7 @@ for (const expected of CASES) {
         assert.equal(await text(page, "#meter-id"), expected.meter.id);
         assert.equal(await text(page, "#meter-remaining"), expected.meter.remaining);
         assert.equal(await text(page, "#meter-size"), expected.meter.size);
-        assert.match(await text(page, "#meter-refresh"), /^1 January 2027 at 00:00 UTC$/);
+        assert.equal(await text(page, "#meter-refresh"), expected.meter.refresh ?? "1 January 2027 at 00:00 UTC");
       }
 
       assert.equal(await page.locator("#credit").isVisible(), expected.credit !== undefined, "credit visibility");
@@ -412,6 +429,72 @@ test("demo page shows only the latest lookup", async () => {
     assert.deepEqual(problems.consoleErrors, []);
   } finally {
     await context.close();
+  }
+});
+
+async function post(pathAndQuery) {
+  const response = await fetch(new URL(pathAndQuery, baseUrl), { method: "POST" });
+  assert.ok(response.ok, `POST ${pathAndQuery} answered HTTP ${response.status}`);
+}
+
+test("demo purchase unlocks the article", async () => {
+  const { context, page, problems } = await openPage();
+  try {
+    await page.goto(pageUrl(EXHAUSTED, "article-2000"));
+    await waitForSettled(page);
+    assert.equal(await page.evaluate(() => document.body.dataset.state), "denied");
+
+    await page.locator("#subscribe").click();
+    await page.waitForFunction(() => document.body.dataset.state === "granted", null, {
+      timeout: SETTLE_TIMEOUT_MS,
+    });
+    await page.screenshot({ path: path.join(screenshotDir, "purchase-granted.png"), fullPage: true });
+    assert.equal(await text(page, "#reason"), "entitlement");
+    assert.ok((await text(page, "#access-note")).includes("Included in your Gazette subscription"));
+    const details = await readerDetails(page);
+    assert.equal(details["User state"], "subscribed");
+    assert.deepEqual(await page.evaluate(() => window.__visibilityFaults), []);
+    assert.deepEqual(problems.pageErrors, []);
+    assert.deepEqual(problems.consoleErrors, []);
+  } finally {
+    await context.close();
+    await post("/demo/reset");
+  }
+});
+
+test("demo outage shows the last answer as stale", async () => {
+  const { context, page, problems } = await openPage();
+  try {
+    await page.goto(pageUrl(ANONYMOUS, "article-2000"));
+    await waitForSettled(page);
+    assert.equal(await page.locator("#stale-note").isVisible(), false, "stale note before the outage");
+
+    await page.locator("#outage").check();
+    await page.waitForFunction(
+      () => document.body.dataset.state !== "pending" && !document.getElementById("stale-note").hidden,
+      null,
+      { timeout: SETTLE_TIMEOUT_MS },
+    );
+    await page.screenshot({ path: path.join(screenshotDir, "outage-stale.png"), fullPage: true });
+    assert.equal(await page.evaluate(() => document.body.dataset.state), "granted");
+    assert.equal(await text(page, "#reason"), "meter");
+    const note = await text(page, "#stale-note");
+    assert.ok(note.includes("http_error, HTTP 503"), note);
+
+    await page.locator("#outage").uncheck();
+    await page.waitForFunction(
+      () => document.body.dataset.state !== "pending" && document.getElementById("stale-note").hidden,
+      null,
+      { timeout: SETTLE_TIMEOUT_MS },
+    );
+    assert.deepEqual(await page.evaluate(() => window.__visibilityFaults), []);
+    assert.deepEqual(problems.pageErrors, []);
+    // Chromium logs each 503 answer as a console error; nothing else may appear.
+    const unexpected = problems.consoleErrors.filter((message) => !/status of 503/.test(message));
+    assert.deepEqual(unexpected, []);
+  } finally {
+    await context.close();
+    await post("/demo/outage?on=false");
   }
 });
 

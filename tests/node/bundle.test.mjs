@@ -152,6 +152,17 @@ describe("expected answers for the sample documents", () => {
     assert.equal(Object.getPrototypeOf(session.toJSON().access_model.meters), Object.prototype);
   });
 
+  test("new Session() points to the factories", () => {
+    assert.throws(() => new Session(), { name: "ZephrSessionError", code: "invalid_argument", message: /Session.parse/ });
+  });
+
+  test("isExpired rejects dates beyond the Date range", () => {
+    const session = fixture("seed-session");
+    assert.throws(() => session.isExpired(1e20), { code: "invalid_argument" });
+    assert.throws(() => session.isExpired(new Date(NaN)), { code: "invalid_argument" });
+    assert.equal(session.isExpired(8.64e15), true);
+  });
+
   test("a thrown error leaves the module usable", () => {
     const session = fixture("seed-session");
     assert.throws(() => session.decide(""), { name: "ZephrSessionError", code: "invalid_argument" });
@@ -199,10 +210,18 @@ describe("SessionClient over Node's fetch", () => {
     await assert.rejects(client.fetchSession("x"), { code: "timeout", status: undefined });
   });
 
-  test("relative baseUrl fails as network in Node", async () => {
-    const client = new SessionClient({ baseUrl: "/zephr", site: "www" });
+  test("relative baseUrl is rejected in Node", () => {
+    assert.throws(() => new SessionClient({ baseUrl: "/zephr", site: "www" }), {
+      name: "ZephrSessionError",
+      code: "invalid_argument",
+      message: /relative/,
+    });
+  });
+
+  test("network error hides the session id", async () => {
+    const client = new SessionClient({ baseUrl: "http://127.0.0.1:9", site: "www", retries: 0 });
     const error = await client.fetchSession("secret-id").then(
-      () => assert.fail("a relative URL cannot be fetched in Node"),
+      () => assert.fail("nothing listens on port 9"),
       (error) => error,
     );
     assert.equal(error.code, "network");

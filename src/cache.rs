@@ -1,0 +1,162 @@
+//! The cached form of a session document, as kept in memory and in Web Storage.
+//!
+//! A stored entry is JSON: `{"format": 1, "key": ..., "fetchedAt": ms,
+//! "document": {...}}`. The format number changes whenever this layout
+//! does, and the key inside the entry must equal the storage key, so an
+//! entry written by another version or copied under another key is ignored.
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+
+use serde_json::{json, Map, Value};
+
+use crate::url::encode_uri_component;
+
+/// The version of the stored entry layout.
+pub const CACHE_FORMAT: u64 = 1;
+
+/// The prefix of every Web Storage key this crate writes.
+pub const STORAGE_PREFIX: &str = "zephr-session:";
+
+/// Returns the cache key of a session: base URL, site and session id, each
+/// percent-encoded so that no part can pass for another.
+pub fn cache_key(base_url: &str, site: &str, session_id: &str) -> String {
+    format!(
+        "{}|{}|{}",
+        encode_uri_component(base_url),
+        encode_uri_component(site),
+        encode_uri_component(session_id)
+    )
+}
+
+/// Returns the prefix that every cache key of one base URL and site starts with.
+pub fn cache_key_prefix(base_url: &str, site: &str) -> String {
+    format!(
+        "{}|{}|",
+        encode_uri_component(base_url),
+        encode_uri_component(site)
+    )
+}
+
+/// Returns the Web Storage key for a cache key.
+pub fn storage_key(cache_key: &str) -> String {
+    format!("{STORAGE_PREFIX}{cache_key}")
+}
+
+/// Serializes a cache entry for Web Storage.
+pub fn encode_entry(cache_key: &str, fetched_at_ms: f64, document: &Map<String, Value>) -> String {
+    json!({
+        "format": CACHE_FORMAT,
+        "key": cache_key,
+        "fetchedAt": fetched_at_ms,
+        "document": document,
+    })
+    .to_string()
+}
+
+/// Reads a stored entry back as its fetch time and document; `None` when
+/// the text is corrupt, of another format, or stored for another key.
+pub fn decode_entry(text: &str, cache_key: &str) -> Option<(f64, Map<String, Value>)> {
+    let Value::Object(mut entry) = serde_json::from_str(text).ok()? else {
+        return None;
+    };
+    if entry.get("format")?.as_u64()? != CACHE_FORMAT || entry.get("key")?.as_str()? != cache_key {
+        return None;
+    }
+    let fetched_at_ms = entry
+        .get("fetchedAt")?
+        .as_f64()
+        .filter(|ms| ms.is_finite())?;
+    match entry.remove("document")? {
+        Value::Object(document) => Some((fetched_at_ms, document)),
+        _ => None,
+    }
+}
+
+/// Whether an entry fetched at `fetched_at_ms` is still fresh at `now_ms`.
+/// An entry from the future (a changed clock or a tampered entry) is not.
+pub fn is_fresh(fetched_at_ms: f64, now_ms: f64, ttl_ms: f64) -> bool {
+    fetched_at_ms <= now_ms && now_ms - fetched_at_ms < ttl_ms
+}
+
+/// Returns a hash of a document's content, including `v` and `last_updated`,
+/// to tell whether a newly fetched document differs from the one before.
+pub fn fingerprint(document: &Map<String, Value>) -> u64 {
+    let mut hasher = DefaultHasher::new();
+    document_text(document).hash(&mut hasher);
+    hasher.finish()
+}
+
+fn document_text(document: &Map<String, Value>) -> String {
+    // Serializing a map with string keys cannot fail.
+    serde_json::to_string(document).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn document(text: &str) -> Map<String, Value> {
+        match serde_json::from_str(text) {
+            Ok(Value::Object(map)) => map,
+            _ => panic!("test document is not an object: {text}"),
+        }
+    }
+
+    #[test]
+    fn keys_separate_their_parts() {
+        assert_eq!(cache_key("/z", "www", "id"), "%2Fz|www|id");
+        assert_ne!(cache_key("/z", "a|b", "c"), cache_key("/z", "a", "b|c"));
+        assert!(cache_key("/z", "www", "id").starts_with(&cache_key_prefix("/z", "www")));
+        assert!(!cache_key("/z", "www2", "id").starts_with(&cache_key_prefix("/z", "www")));
+        assert_eq!(storage_key("k"), "zephr-session:k");
+    }
+
+    #[test]
+    fn entry_round_trips() {
+        let original = document(r#"{"v": 3, "z": [1, {"a": null}], "access_model": {}}"#);
+        let text = encode_entry("key", 1234.0, &original);
+        assert_eq!(decode_entry(&text, "key"), Some((1234.0, original)));
+    }
+
+    #[test]
+    fn foreign_and_corrupt_entries_are_rejected() {
+        let valid = encode_entry("key", 1.0, &document("{}"));
+        assert_eq!(decode_entry(&valid, "other-key"), None);
+        for text in [
+            "",
+            "not json",
+            "[]",
+            r#"{"format": 2, "key": "key", "fetchedAt": 1, "document": {}}"#,
+            r#"{"format": "1", "key": "key", "fetchedAt": 1, "document": {}}"#,
+            r#"{"key": "key", "fetchedAt": 1, "document": {}}"#,
+            r#"{"format": 1, "key": "key", "fetchedAt": "1", "document": {}}"#,
+            r#"{"format": 1, "key": "key", "document": {}}"#,
+            r#"{"format": 1, "key": "key", "fetchedAt": 1, "document": []}"#,
+            r#"{"format": 1, "key": "key", "fetchedAt": 1}"#,
+        ] {
+            assert_eq!(decode_entry(text, "key"), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn freshness_window() {
+        assert!(is_fresh(1000.0, 1000.0, 60_000.0));
+        assert!(is_fresh(1000.0, 60_999.0, 60_000.0));
+        assert!(!is_fresh(1000.0, 61_000.0, 60_000.0));
+        assert!(!is_fresh(2000.0, 1000.0, 60_000.0));
+    }
+
+    #[test]
+    fn fingerprint_follows_content() {
+        let first = document(r#"{"v": 1, "last_updated": 5, "a": 1}"#);
+        let same = document(r#"{"v": 1, "last_updated": 5, "a": 1}"#);
+        let newer = document(r#"{"v": 2, "last_updated": 5, "a": 1}"#);
+        let updated = document(r#"{"v": 1, "last_updated": 6, "a": 1}"#);
+        let changed = document(r#"{"v": 1, "last_updated": 5, "a": 2}"#);
+        assert_eq!(fingerprint(&first), fingerprint(&same));
+        assert_ne!(fingerprint(&first), fingerprint(&newer));
+        assert_ne!(fingerprint(&first), fingerprint(&updated));
+        assert_ne!(fingerprint(&first), fingerprint(&changed));
+    }
+}
