@@ -1,17 +1,22 @@
 #!/usr/bin/env bash
 # Installs what building, the demo and the tests need, and skips what is
-# already there: the wasm32 target, wasm-pack, the wasm-bindgen CLI at the
-# version Cargo.lock names, the npm tools (binaryen's wasm-opt, Playwright)
-# and, with "test", Debian's Chromium and ChromeDriver.
+# already there. That is the wasm32 target, wasm-pack, the wasm-bindgen CLI
+# at the version Cargo.lock names, and the npm tools (binaryen's wasm-opt,
+# Playwright, TypeScript). With "test", it adds Debian's Chromium and
+# ChromeDriver.
 #
-# Usage: scripts/setup.sh [build|test]    (default: build)
+# "examples" installs the npm packages of the examples in www/ from their
+# lock files, the zephr-session tarball included, so it runs after
+# scripts/package.sh and again after each new tarball.
+#
+# Usage: scripts/setup.sh [build|test|examples]    (default: build)
 set -euo pipefail
 
 mode=${1:-build}
 case "$mode" in
-  build | test) ;;
+  build | test | examples) ;;
   *)
-    echo "setup.sh: unknown mode '$mode'; use 'build' or 'test'" >&2
+    echo "setup.sh: unknown mode '$mode'; use 'build', 'test' or 'examples'" >&2
     exit 2
     ;;
 esac
@@ -19,9 +24,24 @@ esac
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
-wasm_pack_version=0.15.1
-
 say() { printf 'setup: %s\n' "$*"; }
+
+if [ "$mode" = examples ]; then
+  if [ ! -f target/package/zephr-session.tgz ]; then
+    echo "setup.sh: target/package/zephr-session.tgz is missing; run scripts/package.sh first" >&2
+    exit 1
+  fi
+  # npm ci every time: the examples depend on the tarball, which changes with
+  # every build. Their lock files record no integrity for it, because npm
+  # would then install the copy in its cache instead of the new tarball.
+  for example in www/vite-example www/ssr-example; do
+    say "installing the npm packages of $example"
+    (cd "$example" && npm ci --no-audit --no-fund --loglevel=error)
+  done
+  exit 0
+fi
+
+wasm_pack_version=0.15.1
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   say "adding the wasm32-unknown-unknown target"

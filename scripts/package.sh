@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Builds the npm package: three wasm-pack release builds (--target web,
+# bundler and nodejs), assembled by scripts/assemble-package.mjs into
+# target/package/zephr-session/ with one package.json whose "exports" picks
+# the build for each tool, then packed into target/package/zephr-session.tgz.
+# Prints the tarball's size and its list of files.
+#
+# pkg/ (scripts/build.sh) is left alone: the demo and its tests use it.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+export PATH="$root/node_modules/.bin:$PATH"
+
+# Debian's binaryen is too old for current wasm-bindgen output (the bundle
+# fails at init()), so only the npm build of wasm-opt may run.
+if [ "$(command -v wasm-opt)" != "$root/node_modules/.bin/wasm-opt" ]; then
+  echo "package.sh: wasm-opt from node_modules is missing; run scripts/setup.sh first" >&2
+  exit 1
+fi
+
+out=$root/target/package
+builds=$out/build
+folder=$out/zephr-session
+tarball=$out/zephr-session.tgz
+rm -rf "$builds" "$folder" "$tarball"
+mkdir -p "$builds"
+
+for target in web bundler nodejs; do
+  echo "package.sh: building --target $target"
+  wasm-pack --log-level warn build --release --target "$target" --mode no-install \
+    --out-dir "$builds/$target"
+done
+
+node scripts/assemble-package.mjs "$builds" "$folder"
+
+# npm pack prints the tarball's name on stdout; its notices go to stderr.
+name=$(cd "$folder" && npm pack --silent --pack-destination "$out")
+mv "$out/$name" "$tarball"
+
+echo "package: $tarball ($name), $(wc -c <"$tarball") bytes"
+tar -tzf "$tarball" | sed 's|^package/|  |' | sort
