@@ -16,20 +16,10 @@ use zephr_session::js::{JsSession, SessionClient};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn mock_url() -> &'static str {
-    match option_env!("ZEPHR_MOCK_URL") {
-        Some(url) => url,
-        None => panic!("ZEPHR_MOCK_URL is not set; run the tests with scripts/test.sh"),
-    }
-}
+#[path = "support/browser.rs"]
+mod browser;
 
-fn json(text: &str) -> JsValue {
-    JSON::parse(text).expect("test JSON is valid")
-}
-
-fn property(value: &JsValue, key: &str) -> JsValue {
-    Reflect::get(value, &JsValue::from_str(key)).expect("Reflect.get on an object")
-}
+use browser::*;
 
 fn client(extra_options: &str) -> SessionClient {
     let options = format!(
@@ -68,30 +58,6 @@ async fn expect_error(promise: Promise) -> JsValue {
             error
         }
     }
-}
-
-fn code(error: &JsValue) -> Option<String> {
-    property(error, "code").as_string()
-}
-
-fn status(error: &JsValue) -> Option<f64> {
-    property(error, "status").as_f64()
-}
-
-fn message(error: &JsValue) -> String {
-    property(error, "message").as_string().unwrap_or_default()
-}
-
-async fn requested_paths() -> Vec<String> {
-    let response = gloo_net::http::Request::get(&format!("{}/__requests", mock_url()))
-        .send()
-        .await
-        .expect("mock answers /__requests");
-    let text = response.text().await.expect("mock sends text");
-    let paths: js_sys::Array = JSON::parse(&text)
-        .expect("mock sends JSON")
-        .unchecked_into();
-    paths.iter().filter_map(|path| path.as_string()).collect()
 }
 
 async fn last_requested_path() -> Option<String> {

@@ -6,13 +6,18 @@
 // A failed expectation in a test helper is a failed test, so panicking there is right.
 #![allow(clippy::expect_used)]
 
-use js_sys::{Function, Reflect, JSON};
+use js_sys::{Function, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use zephr_session::js::{JsSession, SessionClient};
 
 wasm_bindgen_test_configure!(run_in_browser);
+
+#[path = "support/browser.rs"]
+mod browser;
+
+use browser::*;
 
 // `capture_debug` replaces `console.debug` with a function that records
 // each call's arguments as one line; the function it returns restores the
@@ -39,17 +44,6 @@ extern "C" {
 }
 
 const PREFIX: &str = "[zephr-session] ";
-
-fn mock_url() -> &'static str {
-    match option_env!("ZEPHR_MOCK_URL") {
-        Some(url) => url,
-        None => panic!("ZEPHR_MOCK_URL is not set; run the tests with scripts/test.sh"),
-    }
-}
-
-fn json(text: &str) -> JsValue {
-    JSON::parse(text).expect("test JSON is valid")
-}
 
 /// Creates a client for `site` with extra options written as JSON members.
 fn client(site: &str, extra_options: &str) -> SessionClient {

@@ -5,19 +5,17 @@
 // A failed expectation in a test helper is a failed test, so panicking there is right.
 #![allow(clippy::expect_used)]
 
-use js_sys::{Reflect, JSON};
+use js_sys::JSON;
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::{console_log, wasm_bindgen_test, wasm_bindgen_test_configure};
 use zephr_session::js::{JsSession, SessionClient};
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn mock_url() -> &'static str {
-    match option_env!("ZEPHR_MOCK_URL") {
-        Some(url) => url,
-        None => panic!("ZEPHR_MOCK_URL is not set; run the tests with scripts/test.sh"),
-    }
-}
+#[path = "support/browser.rs"]
+mod browser;
+
+use browser::*;
 
 fn client(site: &str, extra_options: &str) -> SessionClient {
     let options = format!(
@@ -38,18 +36,6 @@ async fn fetch_error(site: &str, extra_options: &str) -> JsValue {
         Ok(_) => panic!("the lookup on site {site} was expected to fail"),
         Err(error) => error,
     }
-}
-
-fn property(value: &JsValue, key: &str) -> JsValue {
-    Reflect::get(value, &JsValue::from_str(key)).expect("Reflect.get on an object")
-}
-
-fn code(error: &JsValue) -> Option<String> {
-    property(error, "code").as_string()
-}
-
-fn message(error: &JsValue) -> String {
-    property(error, "message").as_string().unwrap_or_default()
 }
 
 #[wasm_bindgen_test]

@@ -10,7 +10,7 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use js_sys::{Function, Promise, Reflect, JSON};
+use js_sys::{Function, Promise, Reflect};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -19,6 +19,11 @@ use web_sys::AbortController;
 use zephr_session::js::{JsSession, SessionClient};
 
 wasm_bindgen_test_configure!(run_in_browser);
+
+#[path = "support/browser.rs"]
+mod browser;
+
+use browser::*;
 
 #[wasm_bindgen(inline_js = r#"
 export function set_cookie(text) { document.cookie = text; }
@@ -50,21 +55,6 @@ extern "C" {
     fn delay(ms: u32) -> Promise;
 }
 
-fn mock_url() -> &'static str {
-    match option_env!("ZEPHR_MOCK_URL") {
-        Some(url) => url,
-        None => panic!("ZEPHR_MOCK_URL is not set; run the tests with scripts/test.sh"),
-    }
-}
-
-fn json(text: &str) -> JsValue {
-    JSON::parse(text).expect("test JSON is valid")
-}
-
-fn property(value: &JsValue, key: &str) -> JsValue {
-    Reflect::get(value, &JsValue::from_str(key)).expect("Reflect.get on an object")
-}
-
 /// Creates a client for `site` with extra options written as JSON members.
 fn client(site: &str, extra_options: &str) -> SessionClient {
     let options = format!(
@@ -76,18 +66,6 @@ fn client(site: &str, extra_options: &str) -> SessionClient {
 
 async fn sleep(ms: u32) {
     JsFuture::from(delay(ms)).await.expect("timer fires");
-}
-
-async fn requested_paths() -> Vec<String> {
-    let response = gloo_net::http::Request::get(&format!("{}/__requests", mock_url()))
-        .send()
-        .await
-        .expect("mock answers /__requests");
-    let text = response.text().await.expect("mock sends text");
-    let paths: js_sys::Array = JSON::parse(&text)
-        .expect("mock sends JSON")
-        .unchecked_into();
-    paths.iter().filter_map(|path| path.as_string()).collect()
 }
 
 /// Counts the requests the mock received for one site and session id, and
@@ -114,10 +92,6 @@ async fn fetch(
     client
         .fetch(&JsValue::from_str(session_id), &json(options))
         .await
-}
-
-fn code(error: &JsValue) -> Option<String> {
-    property(error, "code").as_string()
 }
 
 fn version(session: &JsSession) -> Option<f64> {

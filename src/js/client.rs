@@ -9,7 +9,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::{AbortController, AbortSignal, Headers, RequestCredentials};
 
-use super::convert::{get, optional_string, options_object, set, type_name};
+use super::convert::{get, optional_string, options_object, required_string, set, type_name};
 use super::platform::{has_page_url, now_ms, session_cookie, sleep, StorageArea, MAX_TIMER_MS};
 use super::registry::{self, Age, CacheMode, InFlight};
 use super::request::{aborted_error, describe_content_type, fetch_body, RequestConfig};
@@ -20,7 +20,7 @@ use crate::error::{Error, ErrorCode};
 use crate::model::Session;
 use crate::url::{check_base_url, check_segment, is_absolute_url};
 
-/// The session id that asks the endpoint for the session in the request's own cookie.
+/// The session id that requests the session named by the request's own cookie.
 const CURRENT_SESSION_ID: &str = "current";
 
 /// The largest document body read by default, 1 MiB.
@@ -91,7 +91,7 @@ impl SessionClient {
         }
         check_option_names(&options)?;
         let option = |name: &str| get(&options, name);
-        let base_url = required_option(&option("baseUrl"), "baseUrl")?;
+        let base_url = required_string(&option("baseUrl"), "baseUrl")?;
         check_base_url(&base_url).map_err(to_js_error)?;
         if !is_absolute_url(&base_url) && !has_page_url() {
             return Err(invalid_argument(format!(
@@ -99,7 +99,7 @@ impl SessionClient {
                  to resolve it against; pass an absolute http: or https: URL"
             )));
         }
-        let site = required_option(&option("site"), "site")?;
+        let site = required_string(&option("site"), "site")?;
         check_segment("site", &site).map_err(to_js_error)?;
         let retry_base_ms = read_number(
             &option("retryBaseMs"),
@@ -601,18 +601,6 @@ fn check_option_names(options: &JsValue) -> Result<(), JsValue> {
         }
     }
     Ok(())
-}
-
-fn required_option(value: &JsValue, name: &str) -> Result<String, JsValue> {
-    match optional_string(value, name)? {
-        Some(text) if !text.is_empty() => Ok(text),
-        Some(_) => Err(invalid_argument(format!(
-            "{name} is empty; pass a non-empty string"
-        ))),
-        None => Err(invalid_argument(format!(
-            "{name} is missing; pass a non-empty string"
-        ))),
-    }
 }
 
 fn read_credentials(value: &JsValue) -> Result<RequestCredentials, JsValue> {

@@ -1,4 +1,4 @@
-//! A panic hook that says what happened. A panic in WebAssembly traps, and
+//! A panic hook that reports what happened. A panic in WebAssembly traps, and
 //! the module cannot be used again on that page, so the console message
 //! must tell the developer why every later call fails.
 

@@ -8,7 +8,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortSignal, AddEventListenerOptions, EventTarget, Storage};
 
-/// The longest delay `setTimeout` accepts, 2^31 - 1 milliseconds.
+/// The maximum delay `setTimeout` accepts, 2^31 - 1 milliseconds.
 pub(crate) const MAX_TIMER_MS: f64 = 2_147_483_647.0;
 
 #[wasm_bindgen]

@@ -22,7 +22,7 @@ use crate::model::Session;
 /// How many sessions the memory cache keeps; the oldest fetch goes first.
 const MAX_MEMORY_ENTRIES: usize = 64;
 
-/// Where a client keeps the documents it fetched.
+/// The store in which a client keeps the documents it fetched.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum CacheMode {
     /// Nothing is cached.
@@ -75,7 +75,7 @@ fn with_registry<T>(action: impl FnOnce(&mut Registry) -> T) -> Option<T> {
     })
 }
 
-/// How old a cached document may be to serve.
+/// The age limit for serving a cached document.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Age {
     /// Only a fresh one, younger than the time to live. An expired entry is
