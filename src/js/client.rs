@@ -90,65 +90,17 @@ impl SessionClient {
             )));
         }
         check_option_names(&options)?;
-        let option = |name: &str| get(&options, name);
-        let base_url = required_string(&option("baseUrl"), "baseUrl")?;
-        check_base_url(&base_url).map_err(to_js_error)?;
-        if !is_absolute_url(&base_url) && !has_page_url() {
-            return Err(invalid_argument(format!(
-                "baseUrl {base_url:?} is relative, but this host (such as Node) has no page URL \
-                 to resolve it against; pass an absolute http: or https: URL"
-            )));
-        }
-        let site = required_string(&option("site"), "site")?;
-        check_segment("site", &site).map_err(to_js_error)?;
-        let retry_base_ms = read_number(
-            &option("retryBaseMs"),
-            "retryBaseMs",
-            200.0,
-            0.0,
-            MAX_TIMER_MS,
-        )?;
-        let retry_max_ms = read_number(
-            &option("retryMaxMs"),
-            "retryMaxMs",
-            5000.0,
-            0.0,
-            MAX_TIMER_MS,
-        )?;
-        let request = RequestConfig {
-            base_url,
-            site,
-            credentials: read_credentials(&option("credentials"))?,
-            headers: read_headers(&option("headers"))?,
-            timeout_ms: read_number(&option("timeoutMs"), "timeoutMs", 3000.0, 1.0, MAX_TIMER_MS)?
-                .ceil() as i32,
-            retries: read_integer(&option("retries"), "retries", 2.0, MAX_RETRIES)? as u32,
-            retry_base_ms,
-            retry_max_ms,
-            defer_while_prerendering: read_flag(
-                &option("deferWhilePrerendering"),
-                "deferWhilePrerendering",
-                true,
-            )?,
-            max_bytes: read_integer(
-                &option("maxBytes"),
-                "maxBytes",
-                DEFAULT_MAX_BYTES,
-                MAX_MAX_BYTES,
-            )? as usize,
-            debug: read_flag(&option("debug"), "debug", false)?,
-        };
         let config = Config {
-            request,
-            cache: read_cache_mode(&option("cache"))?,
+            request: read_request_config(&options)?,
+            cache: read_cache_mode(&get(&options, "cache"))?,
             cache_ttl_ms: read_number(
-                &option("cacheTtlMs"),
+                &get(&options, "cacheTtlMs"),
                 "cacheTtlMs",
                 60_000.0,
                 0.0,
                 f64::MAX,
             )?,
-            stale_on_error: read_on_error(&option("onError"))?,
+            stale_on_error: read_on_error(&get(&options, "onError"))?,
         };
         Ok(SessionClient {
             config: Rc::new(config),
@@ -569,6 +521,59 @@ fn refresh_result(session: &JsValue, satisfied: bool) -> JsValue {
     set(&result, "session", session);
     set(&result, "satisfied", &JsValue::from_bool(satisfied));
     result.into()
+}
+
+/// Reads the options that shape each request: the endpoint, credentials,
+/// headers, timeout, retries, prerendering, body limit and debug log.
+fn read_request_config(options: &JsValue) -> Result<RequestConfig, JsValue> {
+    let option = |name: &str| get(options, name);
+    let base_url = required_string(&option("baseUrl"), "baseUrl")?;
+    check_base_url(&base_url).map_err(to_js_error)?;
+    if !is_absolute_url(&base_url) && !has_page_url() {
+        return Err(invalid_argument(format!(
+            "baseUrl {base_url:?} is relative, but this host (such as Node) has no page URL \
+             to resolve it against; pass an absolute http: or https: URL"
+        )));
+    }
+    let site = required_string(&option("site"), "site")?;
+    check_segment("site", &site).map_err(to_js_error)?;
+    let retry_base_ms = read_number(
+        &option("retryBaseMs"),
+        "retryBaseMs",
+        200.0,
+        0.0,
+        MAX_TIMER_MS,
+    )?;
+    let retry_max_ms = read_number(
+        &option("retryMaxMs"),
+        "retryMaxMs",
+        5000.0,
+        0.0,
+        MAX_TIMER_MS,
+    )?;
+    Ok(RequestConfig {
+        base_url,
+        site,
+        credentials: read_credentials(&option("credentials"))?,
+        headers: read_headers(&option("headers"))?,
+        timeout_ms: read_number(&option("timeoutMs"), "timeoutMs", 3000.0, 1.0, MAX_TIMER_MS)?
+            .ceil() as i32,
+        retries: read_integer(&option("retries"), "retries", 2.0, MAX_RETRIES)? as u32,
+        retry_base_ms,
+        retry_max_ms,
+        defer_while_prerendering: read_flag(
+            &option("deferWhilePrerendering"),
+            "deferWhilePrerendering",
+            true,
+        )?,
+        max_bytes: read_integer(
+            &option("maxBytes"),
+            "maxBytes",
+            DEFAULT_MAX_BYTES,
+            MAX_MAX_BYTES,
+        )? as usize,
+        debug: read_flag(&option("debug"), "debug", false)?,
+    })
 }
 
 /// The options `SessionClient` reads. Any other name is rejected, so that a
