@@ -10,5 +10,6 @@ cd "$root"
 
 scripts/setup.sh build
 scripts/build.sh
+echo "demo: building the demo server (about a minute the first time)"
 cargo build -p zephr-session-server --release --locked --quiet
 exec target/release/zephr-session-server demo --root "$root" "$@"

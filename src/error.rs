@@ -96,9 +96,19 @@ impl Error {
                      unknown; check the site name and that the reader's session still exists"
                 ),
             ),
+            429 | 502 | 503 | 504 => (
+                ErrorCode::HttpError,
+                format!(
+                    "the session lookup for site {site:?} answered HTTP {status}, a temporary \
+                     failure; try again later, or raise the client's retries"
+                ),
+            ),
             _ => (
                 ErrorCode::HttpError,
-                format!("the session lookup for site {site:?} answered HTTP {status}"),
+                format!(
+                    "the session lookup for site {site:?} answered HTTP {status}; check the \
+                     endpoint's logs for the cause"
+                ),
             ),
         };
         Error {

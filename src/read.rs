@@ -684,6 +684,7 @@ fn extend_unique(ids: &mut Vec<String>, listed: &mut BTreeSet<String>, more: Vec
 fn describe_document(value: &Value) -> String {
     match value {
         Value::String(text) => format!("a string of {} characters", text.chars().count()),
+        Value::Array(items) if items.len() == 1 => "an array of 1 item".to_owned(),
         Value::Array(items) => format!("an array of {} items", items.len()),
         Value::Null => "null".to_owned(),
         Value::Bool(_) => "a boolean".to_owned(),

@@ -4,8 +4,10 @@
 // a link reproduces it.
 
 const BUNDLE_URL = "/pkg/zephr_session.js";
-// The entitlement an article needs when it names none.
+// The entitlement an article needs when it names none, which the Gazette
+// subscription (and the demo purchase) delivers.
 const DEFAULT_ENTITLEMENT_ID = "premium";
+const SUBSCRIPTION_ENTITLEMENT_ID = DEFAULT_ENTITLEMENT_ID;
 // The meter that the paywall shows when the decision names none.
 const DEFAULT_METER_ID = "monthly-free";
 
@@ -149,7 +151,11 @@ function decideOptions(article) {
 
 // ---- lookup ----
 
-async function checkAccess({ fresh = false } = {}) {
+// While the simulated outage is on, every lookup skips the cache, so that
+// switching readers shows the stale answers instead of cached ones.
+let outageOn = false;
+
+async function checkAccess({ fresh = outageOn } = {}) {
   latestLookup += 1;
   const lookup = latestLookup;
   lookupController?.abort();
@@ -232,7 +238,13 @@ function showDecision(session, article, decision) {
     elements["story-body"].replaceChildren(...paragraphs);
     elements["story-body"].hidden = false;
   } else {
-    elements["paywall-text"].textContent = paywallText(decision, meter);
+    // The subscription unlocks only the articles that need its entitlement.
+    const entitlementId = decideOptions(article).entitlementId;
+    const subscriptionHelps = entitlementId === SUBSCRIPTION_ENTITLEMENT_ID;
+    elements["paywall-text"].textContent = subscriptionHelps
+      ? paywallText(decision, meter)
+      : addOnText(session, article, entitlementId);
+    elements.subscribe.hidden = !subscriptionHelps;
     elements.paywall.hidden = false;
   }
   setState(decision.granted ? "granted" : "denied");
@@ -255,7 +267,7 @@ function accessNote(decision, meter) {
   }
 }
 
-// decide() does not look at the session's expiry, so the page says when it has passed.
+// decide() does not look at the session's expiry, so the page notes when it has passed.
 function expiryNote(session) {
   const current = session.currentSession();
   if (current === undefined || !session.isExpired()) {
@@ -277,6 +289,14 @@ function paywallText(decision, meter) {
     return "You have used all the free articles of your plan. Subscribe to read without limits.";
   }
   return "This article is for Gazette subscribers. Subscribe to read it and the whole archive.";
+}
+
+// The paywall for an article that the Gazette subscription does not unlock.
+function addOnText(session, article, entitlementId) {
+  const needs = entitlementId === undefined ? `its own entitlement ${article.contentId}` : `the ${entitlementId} entitlement`;
+  const subscription = session.decide(article.contentId, { entitlementId: SUBSCRIPTION_ENTITLEMENT_ID });
+  const subscribed = subscription.reason === "entitlement" ? ", which your Gazette subscription does not include" : "";
+  return `This article needs ${needs}${subscribed}. It is sold separately.`;
 }
 
 function showMeter(meter) {
@@ -350,13 +370,14 @@ async function subscribe() {
   try {
     const response = await fetch(`/demo/purchase/${encodeURIComponent(sessionId)}`, { method: "POST" });
     if (!response.ok) {
-      throw new Error(`the demo purchase answered HTTP ${response.status}`);
+      throw new Error(`the demo purchase failed with HTTP ${response.status}`);
     }
     showPurchaseStatus("Payment received. Confirming your subscription…");
     const client = await clientReady;
+    // The demo purchase delivers the subscription entitlement directly.
     const { session, satisfied } = await client.refreshUntil(
       sessionId,
-      (candidate) => candidate.decide(article.contentId, decideOptions(article)).reason === "entitlement",
+      (candidate) => candidate.decide(article.contentId, { entitlementId: SUBSCRIPTION_ENTITLEMENT_ID }).reason === "entitlement",
       { attempts: 5, intervalMs: 500 },
     );
     session.free?.();
@@ -378,6 +399,7 @@ function showPurchaseStatus(text) {
 }
 
 async function setOutage(on) {
+  outageOn = on;
   await fetch(`/demo/outage?on=${on}`, { method: "POST" });
   await checkAccess({ fresh: true });
 }
@@ -385,6 +407,7 @@ async function setOutage(on) {
 async function resetDemo() {
   await fetch("/demo/reset", { method: "POST" });
   elements.outage.checked = false;
+  outageOn = false;
   await fetch("/demo/outage?on=false", { method: "POST" });
   (await clientReady).clear();
   await checkAccess({ fresh: true });
@@ -451,4 +474,7 @@ articleSelect.addEventListener("change", () => {
 elements.subscribe.addEventListener("click", subscribe);
 elements.outage.addEventListener("change", () => setOutage(elements.outage.checked));
 elements["reset-demo"].addEventListener("click", resetDemo);
-checkAccess();
+// The outage box starts unchecked, so an outage left on by an earlier visit is switched off.
+fetch("/demo/outage?on=false", { method: "POST" })
+  .catch(() => {})
+  .finally(() => checkAccess());

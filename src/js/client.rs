@@ -9,7 +9,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::{AbortController, AbortSignal, Headers, RequestCredentials};
 
-use super::convert::{get, optional_string, options_object, required_string, set, type_name};
+use super::convert::{
+    check_option_names, get, optional_string, options_object, required_string, set, type_name,
+};
 use super::platform::{has_page_url, now_ms, session_cookie, sleep, StorageArea, MAX_TIMER_MS};
 use super::registry::{self, Age, CacheMode, InFlight};
 use super::request::{aborted_error, describe_content_type, fetch_body, RequestConfig};
@@ -89,7 +91,7 @@ impl SessionClient {
                 type_name(&options)
             )));
         }
-        check_option_names(&options)?;
+        check_option_names(&options, "SessionClient options", &OPTION_NAMES)?;
         let config = Config {
             request: read_request_config(&options)?,
             cache: read_cache_mode(&get(&options, "cache"))?,
@@ -98,7 +100,7 @@ impl SessionClient {
                 "cacheTtlMs",
                 60_000.0,
                 0.0,
-                f64::MAX,
+                MAX_TIMER_MS,
             )?,
             stale_on_error: read_on_error(&get(&options, "onError"))?,
         };
@@ -558,7 +560,7 @@ fn read_request_config(options: &JsValue) -> Result<RequestConfig, JsValue> {
         headers: read_headers(&option("headers"))?,
         timeout_ms: read_number(&option("timeoutMs"), "timeoutMs", 3000.0, 1.0, MAX_TIMER_MS)?
             .ceil() as i32,
-        retries: read_integer(&option("retries"), "retries", 2.0, MAX_RETRIES)? as u32,
+        retries: read_integer(&option("retries"), "retries", 2.0, 0.0, MAX_RETRIES)? as u32,
         retry_base_ms,
         retry_max_ms,
         defer_while_prerendering: read_flag(
@@ -570,6 +572,7 @@ fn read_request_config(options: &JsValue) -> Result<RequestConfig, JsValue> {
             &option("maxBytes"),
             "maxBytes",
             DEFAULT_MAX_BYTES,
+            1.0,
             MAX_MAX_BYTES,
         )? as usize,
         debug: read_flag(&option("debug"), "debug", false)?,
@@ -594,19 +597,6 @@ const OPTION_NAMES: [&str; 14] = [
     "maxBytes",
     "debug",
 ];
-
-fn check_option_names(options: &JsValue) -> Result<(), JsValue> {
-    for name in Object::keys(options.unchecked_ref::<Object>()) {
-        let name = name.as_string().unwrap_or_default();
-        if !OPTION_NAMES.contains(&name.as_str()) {
-            return Err(invalid_argument(format!(
-                "SessionClient has no option {name:?}; the options are {}",
-                OPTION_NAMES.join(", ")
-            )));
-        }
-    }
-    Ok(())
-}
 
 fn read_credentials(value: &JsValue) -> Result<RequestCredentials, JsValue> {
     match optional_string(value, "credentials")?.as_deref() {
@@ -670,13 +660,35 @@ fn read_number(
             "{name} must be a number from {min} to {max}, but it is {}",
             value
                 .as_f64()
-                .map_or_else(|| type_name(value), |number| number.to_string())
+                .map_or_else(|| type_name(value), format_number)
         ))),
     }
 }
 
-fn read_integer(value: &JsValue, name: &str, default: f64, max: f64) -> Result<f64, JsValue> {
-    let number = read_number(value, name, default, 0.0, max)?;
+/// Formats a number as JavaScript prints it where Rust's form differs.
+fn format_number(number: f64) -> String {
+    if number.is_nan() {
+        "NaN".to_owned()
+    } else if number.is_infinite() {
+        if number > 0.0 {
+            "Infinity"
+        } else {
+            "-Infinity"
+        }
+        .to_owned()
+    } else {
+        number.to_string()
+    }
+}
+
+fn read_integer(
+    value: &JsValue,
+    name: &str,
+    default: f64,
+    min: f64,
+    max: f64,
+) -> Result<f64, JsValue> {
+    let number = read_number(value, name, default, min, max)?;
     if number.fract() != 0.0 {
         return Err(invalid_argument(format!(
             "{name} must be a whole number, but it is {number}"
@@ -744,7 +756,7 @@ fn read_fetch_arguments(
         None => session_cookie().unwrap_or_else(|| CURRENT_SESSION_ID.to_owned()),
     };
     check_segment("sessionId", &session_id).map_err(to_js_error)?;
-    let options = options_object(options, "fetchSession options")?;
+    let options = options_object(options, "fetchSession options", &["signal", "fresh"])?;
     let fresh = read_flag(&get(&options, "fresh"), "fresh", false)?;
     Ok((session_id, read_signal(&get(&options, "signal"))?, fresh))
 }
@@ -776,11 +788,12 @@ fn read_refresh_until_arguments(
             type_name(predicate)
         )));
     };
-    let options = options_object(options, "refreshUntil options")?;
-    let attempts = read_integer(&get(&options, "attempts"), "attempts", 5.0, 1000.0)?;
-    if attempts < 1.0 {
-        return Err(invalid_argument("attempts must be at least 1".to_owned()));
-    }
+    let options = options_object(
+        options,
+        "refreshUntil options",
+        &["attempts", "intervalMs", "signal"],
+    )?;
+    let attempts = read_integer(&get(&options, "attempts"), "attempts", 5.0, 1.0, 1000.0)?;
     let interval_ms = read_number(
         &get(&options, "intervalMs"),
         "intervalMs",

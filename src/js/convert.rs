@@ -69,7 +69,11 @@ pub(crate) fn optional_string(value: &JsValue, name: &str) -> Result<Option<Stri
 
 /// Reads an options object: `undefined` and `null` are an empty object, and
 /// any other type than an object is an error.
-pub(crate) fn options_object(value: &JsValue, name: &str) -> Result<JsValue, JsValue> {
+pub(crate) fn options_object(
+    value: &JsValue,
+    name: &str,
+    allowed: &[&str],
+) -> Result<JsValue, JsValue> {
     if value.is_undefined() || value.is_null() {
         return Ok(JsValue::UNDEFINED);
     }
@@ -79,7 +83,28 @@ pub(crate) fn options_object(value: &JsValue, name: &str) -> Result<JsValue, JsV
             type_name(value)
         )));
     }
+    check_option_names(value, name, allowed)?;
     Ok(value.clone())
+}
+
+/// Rejects an options object with a key outside `allowed`, so that a
+/// misspelled option such as `entitlement` for `entitlementId` fails at once
+/// instead of being ignored.
+pub(crate) fn check_option_names(
+    options: &JsValue,
+    name: &str,
+    allowed: &[&str],
+) -> Result<(), JsValue> {
+    for key in Object::keys(options.unchecked_ref::<Object>()) {
+        let key = key.as_string().unwrap_or_default();
+        if !allowed.contains(&key.as_str()) {
+            return Err(invalid_argument(format!(
+                "{name} have no option {key:?}; the options are {}",
+                allowed.join(", ")
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Converts a timestamp to a JavaScript `Date`.

@@ -218,7 +218,7 @@ impl JsSession {
         #[wasm_bindgen(unchecked_optional_param_type = "DecideOptions")] options: JsValue,
     ) -> Result<JsValue, JsValue> {
         let content_id = required_string(&content_id, "contentId")?;
-        let options = options_object(&options, "decide options")?;
+        let options = options_object(&options, "decide options", &["entitlementId"])?;
         let entitlement_id = optional_string(&get(&options, "entitlementId"), "entitlementId")?;
         let decision = self
             .inner
@@ -437,7 +437,7 @@ impl JsSession {
 }
 
 fn session_id_option(options: &JsValue) -> Result<Option<String>, JsValue> {
-    let options = options_object(options, "options")?;
+    let options = options_object(options, "Session options", &["sessionId"])?;
     let session_id = optional_string(&get(&options, "sessionId"), "sessionId")?;
     if session_id.as_deref() == Some("") {
         return Err(invalid_argument(

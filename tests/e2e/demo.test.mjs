@@ -116,6 +116,16 @@ const CASES = [
     noteIncludes: "This session expired on 8 February 2025",
   },
   {
+    name: "anonymous-add-on-article",
+    reader: ANONYMOUS,
+    article: "article-77",
+    state: "denied",
+    reason: "none",
+    meter: { id: "monthly-free", remaining: "3", size: "5" },
+    paywallIncludes: ["needs the section-politics entitlement", "sold separately"],
+    subscribeShown: false,
+  },
+  {
     name: "transforms-page-views",
     reader: TRANSFORMS,
     article: "article-77",
@@ -337,6 +347,9 @@ for (const expected of CASES) {
       if (expected.noteIncludes !== undefined) {
         const note = await text(page, "#access-note");
         assert.ok(note.includes(expected.noteIncludes), `access note ${JSON.stringify(note)} lacks ${JSON.stringify(expected.noteIncludes)}`);
+      }
+      if (expected.state === "denied") {
+        assert.equal(await page.locator("#subscribe").isVisible(), expected.subscribeShown ?? true, "subscribe button");
       }
       for (const part of expected.paywallIncludes ?? []) {
         const paywallText = await text(page, "#paywall-text");

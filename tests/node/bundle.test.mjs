@@ -163,6 +163,32 @@ describe("expected answers for the sample documents", () => {
     assert.equal(session.isExpired(8.64e15), true);
   });
 
+  test("misspelled options are rejected", async () => {
+    const session = fixture("anonymous-metered");
+    assert.throws(() => session.decide("article-2000", { entitlement: "premium" }), {
+      name: "ZephrSessionError",
+      code: "invalid_argument",
+      message: /no option "entitlement"; the options are entitlementId/,
+    });
+    assert.throws(() => Session.parse("{}", { sessionID: "x" }), { code: "invalid_argument", message: /sessionID/ });
+    const client = new SessionClient({ baseUrl: "http://127.0.0.1:9", site: "www", retries: 0 });
+    await assert.rejects(client.fetchSession("x", { fersh: true }), { code: "invalid_argument", message: /fersh/ });
+    await assert.rejects(client.refreshUntil("x", () => true, { attempt: 1 }), {
+      code: "invalid_argument",
+      message: /attempt/,
+    });
+  });
+
+  test("option ranges are named in messages", async () => {
+    const options = { baseUrl: "http://127.0.0.1:9", site: "www" };
+    assert.throws(() => new SessionClient({ ...options, maxBytes: 0 }), { message: /maxBytes must be a number from 1 to/ });
+    assert.throws(() => new SessionClient({ ...options, maxBytes: Infinity }), { message: /but it is Infinity/ });
+    const client = new SessionClient(options);
+    await assert.rejects(client.refreshUntil("x", () => true, { attempts: -1 }), {
+      message: /attempts must be a number from 1 to 1000, but it is -1/,
+    });
+  });
+
   test("a thrown error leaves the module usable", () => {
     const session = fixture("seed-session");
     assert.throws(() => session.decide(""), { name: "ZephrSessionError", code: "invalid_argument" });
