@@ -10,14 +10,9 @@ set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-export PATH="$root/node_modules/.bin:$PATH"
-
-# Debian's binaryen is too old for current wasm-bindgen output (the bundle
-# fails at init()), so only the npm build of wasm-opt may run.
-if [ "$(command -v wasm-opt)" != "$root/node_modules/.bin/wasm-opt" ]; then
-  echo "package.sh: wasm-opt from node_modules is missing; run scripts/setup.sh first" >&2
-  exit 1
-fi
+script=package.sh
+# shellcheck source=scripts/npm-wasm-opt.sh
+source "$root/scripts/npm-wasm-opt.sh"
 
 out=$root/target/package
 builds=$out/build

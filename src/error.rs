@@ -7,11 +7,11 @@ use std::fmt;
 pub enum ErrorCode {
     /// A required option or id is missing, empty or of the wrong type.
     InvalidArgument,
-    /// The lookup answered HTTP 401.
+    /// The lookup responded with HTTP 401.
     Unauthorized,
-    /// The lookup answered HTTP 404: the site or the session id is unknown.
+    /// The lookup responded with HTTP 404: the site or the session id is unknown.
     NotFound,
-    /// The lookup answered another status outside 200-299.
+    /// The lookup responded with another status outside 200-299.
     HttpError,
     /// The request failed before a response arrived (offline, CORS, DNS).
     Network,
@@ -45,7 +45,7 @@ impl ErrorCode {
 /// never contain a cookie or header value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Error {
-    /// What kind of failure this is.
+    /// The kind of failure.
     pub code: ErrorCode,
     /// A sentence for the developer reading the console.
     pub message: String,

@@ -4,7 +4,7 @@ use crate::date::days_from_civil;
 use crate::error::{Error, ErrorCode};
 
 /// Whether a failed attempt is worth another: network failures, timeouts
-/// and HTTP 429, 502, 503 and 504. Other 4xx answers, `invalid_response`
+/// and HTTP 429, 502, 503 and 504. Other 4xx statuses, `invalid_response`
 /// and `aborted` would fail the same way again.
 pub fn is_retryable(error: &Error) -> bool {
     match error.code {

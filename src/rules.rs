@@ -25,7 +25,7 @@ pub enum Reason {
 }
 
 impl Reason {
-    /// Returns the reason's name, as JavaScript sees it in `decision.reason`.
+    /// Returns the reason's name, the value of `decision.reason` in JavaScript.
     pub fn as_str(self) -> &'static str {
         match self {
             Reason::Entitlement => "entitlement",

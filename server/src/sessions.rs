@@ -183,7 +183,7 @@ impl DemoSource {
     }
 
     /// Turns the simulated outage on or off: while it is on, every lookup of a known site
-    /// answers 503.
+    /// fails with 503.
     pub fn set_outage(&self, on: bool) {
         self.outage.store(on, Ordering::Relaxed);
     }
