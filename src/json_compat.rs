@@ -156,14 +156,79 @@ fn skip_digits(bytes: &[u8]) -> &[u8] {
     bytes.get(digits..).unwrap_or_default()
 }
 
+/// The smallest number that rounds to an infinite `f64`: 2^1024 - 2^970,
+/// halfway between `f64::MAX` and 2^1024, which rounds to the even 2^1024.
+const OVERFLOW_THRESHOLD: &[u8] =
+    b"17976931348623158079372897140530341507993413271003782693617377898044\
+49682927647509466490179775872070963302864166928879109465555478519404026306574886715058206819089\
+02000708383676273854845817711531764475730270069855571366959622842914819860834936475292719074168\
+444365510704342711559699508093042880177904174497792";
+
 /// Returns whether a JSON number rounds to an infinite `f64`, as JavaScript's
 /// `Number` does for `1e400` or a 400-digit integer. Numbers too small for an
 /// `f64` round to zero, which serde_json accepts.
+///
+/// The decimal digits are compared with [`OVERFLOW_THRESHOLD`] exactly, so
+/// the float parser and its tables (16 KB of the wasm module, measured) stay out of the bundle.
 fn overflows_f64(token: &[u8]) -> bool {
-    std::str::from_utf8(token)
-        .ok()
-        .and_then(|text| text.parse::<f64>().ok())
-        .is_some_and(f64::is_infinite)
+    let unsigned = token.strip_prefix(b"-").unwrap_or(token);
+    let (mantissa, exponent) = match unsigned.iter().position(|&byte| byte | 0x20 == b'e') {
+        Some(at) => (
+            unsigned.get(..at).unwrap_or_default(),
+            unsigned.get(at + 1..).unwrap_or_default(),
+        ),
+        None => (unsigned, &b""[..]),
+    };
+    let (whole, fraction) = match mantissa.iter().position(|&byte| byte == b'.') {
+        Some(at) => (
+            mantissa.get(..at).unwrap_or_default(),
+            mantissa.get(at + 1..).unwrap_or_default(),
+        ),
+        None => (mantissa, &b""[..]),
+    };
+    let digits: Vec<u8> = whole.iter().chain(fraction).copied().collect();
+    let Some(first) = digits.iter().position(|&digit| digit != b'0') else {
+        return false;
+    };
+    let significant = digits.get(first..).unwrap_or_default();
+    // The value is 0.d1d2d3... x 10^places, so it overflows from 309 places on.
+    let places = saturating_exponent(exponent)
+        .saturating_add(whole.len() as i64)
+        .saturating_sub(first as i64);
+    let threshold_places = OVERFLOW_THRESHOLD.len() as i64;
+    if places != threshold_places {
+        return places > threshold_places;
+    }
+    let length = significant.len().max(OVERFLOW_THRESHOLD.len());
+    for at in 0..length {
+        let digit = significant.get(at).copied().unwrap_or(b'0');
+        let limit = OVERFLOW_THRESHOLD.get(at).copied().unwrap_or(b'0');
+        if digit != limit {
+            return digit > limit;
+        }
+    }
+    true
+}
+
+/// Reads an exponent such as `308`, `+5` or `-12`, saturating far beyond
+/// any that matters.
+fn saturating_exponent(text: &[u8]) -> i64 {
+    let (negative, digits) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        _ => (false, text),
+    };
+    let magnitude = digits.iter().fold(0i64, |value, digit| {
+        value
+            .saturating_mul(10)
+            .saturating_add(i64::from(digit - b'0'))
+            .min(1 << 40)
+    });
+    if negative {
+        -magnitude
+    } else {
+        magnitude
+    }
 }
 
 /// Copies `replacement` over the bytes at `at` in the patched copy of the
@@ -266,6 +331,61 @@ mod tests {
             r#"["1e400"]"#,
         ] {
             assert_eq!(rewrite_for_serde(text), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn overflow_threshold_is_exact() {
+        let threshold = std::str::from_utf8(OVERFLOW_THRESHOLD).unwrap();
+        assert_eq!(threshold.len(), 309);
+        let below = format!("{}1", &threshold[..308]);
+        let below = below.replace("797792", "797791");
+        for (token, overflows) in [
+            (threshold.to_owned(), true),
+            (below, false),
+            (format!("{threshold}.0"), true),
+            (format!("{threshold}0e-1"), true),
+            (format!("0.{threshold}e309"), true),
+            (format!("0.{threshold}e308"), false),
+            ("1.7976931348623157e308".to_owned(), false),
+            ("1.7976931348623158e308".to_owned(), false),
+            ("1.7976931348623159e308".to_owned(), true),
+            ("-1.7976931348623159e308".to_owned(), true),
+            ("1e309".to_owned(), true),
+            ("1e308".to_owned(), false),
+            ("0e999999999999999999999999".to_owned(), false),
+            ("1e999999999999999999999999".to_owned(), true),
+            ("1e-999999999999999999999999".to_owned(), false),
+            ("0.000001e315".to_owned(), true),
+            ("000".to_owned(), false),
+        ] {
+            assert_eq!(overflows_f64(token.as_bytes()), overflows, "{token}");
+        }
+    }
+
+    #[test]
+    fn overflow_agrees_with_the_float_parser() {
+        let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..20_000 {
+            let digits = 1 + next() % 40;
+            let mut token = String::new();
+            for at in 0..digits {
+                token.push(char::from(b'0' + (next() % 10) as u8));
+                if at == 0 && next() % 3 == 0 {
+                    token.push('.');
+                }
+            }
+            let token = token.trim_end_matches('.').to_owned();
+            let exponent = 250 + (next() % 120) as i64 - digits as i64;
+            let token = format!("{token}e{exponent}");
+            let expected = token.parse::<f64>().unwrap().is_infinite();
+            assert_eq!(overflows_f64(token.as_bytes()), expected, "{token}");
         }
     }
 

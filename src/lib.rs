@@ -18,6 +18,7 @@
 mod cache;
 mod date;
 mod error;
+mod index;
 mod json_compat;
 mod model;
 mod read;

@@ -1,10 +1,9 @@
 //! The session document as typed values, read by the tolerant rules in [`crate::read`].
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use serde_json::{Map, Value};
 
 use crate::date::Timestamp;
+use crate::index::Index;
 
 /// A reader's session document, with every field read and checked.
 ///
@@ -23,18 +22,24 @@ pub struct Session {
     pub(crate) user_id: Option<String>,
     pub(crate) sessions: Vec<SessionEntry>,
     pub(crate) current_session: Option<usize>,
-    pub(crate) meters: BTreeMap<String, Meter>,
-    pub(crate) credits: BTreeMap<String, Credit>,
+    /// In ascending id order, ids unique.
+    pub(crate) meters: Vec<Meter>,
+    /// In ascending id order, ids unique.
+    pub(crate) credits: Vec<Credit>,
+    /// Which meter, and which credit, first recorded each content id.
+    pub(crate) first_recorded: [FirstRecorded; 2],
     pub(crate) entitlements: Vec<Entitlement>,
-    pub(crate) entitlement_index: BTreeMap<String, usize>,
+    pub(crate) entitlement_index: Index,
     pub(crate) granted_bundles: Vec<String>,
     pub(crate) jwt_bundles: Vec<String>,
     /// The ids of `granted_bundles` and `jwt_bundles` together, for lookups.
-    pub(crate) bundle_index: BTreeSet<String>,
+    pub(crate) bundle_index: Index,
     pub(crate) user_state: Option<String>,
     pub(crate) last_updated: Option<Timestamp>,
-    pub(crate) test_groups: BTreeMap<String, String>,
-    pub(crate) second_party_data: BTreeMap<String, String>,
+    /// In ascending key order, keys unique.
+    pub(crate) test_groups: Vec<(String, String)>,
+    /// In ascending key order, keys unique.
+    pub(crate) second_party_data: Vec<(String, String)>,
     pub(crate) warnings: Vec<String>,
 }
 
@@ -158,24 +163,17 @@ impl ContentIdTransform {
 
 /// The recorded content ids of a meter or credit, indexed once at parse so
 /// that a lookup takes logarithmic time in the number of ids.
-///
-/// The index is ordered rather than hashed: on `wasm32-unknown-unknown` the
-/// standard library has no random source and seeds `HashMap` keys from memory
-/// addresses, so a document crafted for hash collisions could slow lookups.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct RecordedContent {
     transform: ContentIdTransform,
-    ids: BTreeSet<String>,
+    ids: Index,
 }
 
 impl RecordedContent {
     pub(crate) fn new(transform: ContentIdTransform, content_ids: &[String]) -> Self {
         let ids = match transform {
-            ContentIdTransform::PrependRandom => BTreeSet::new(),
-            _ => content_ids
-                .iter()
-                .map(|id| transform.comparable(id).to_owned())
-                .collect(),
+            ContentIdTransform::PrependRandom => Index::default(),
+            _ => Index::of(content_ids.iter().map(|id| transform.comparable(id))),
         };
         RecordedContent { transform, ids }
     }
@@ -185,6 +183,55 @@ impl RecordedContent {
         match self.transform {
             ContentIdTransform::PrependRandom => false,
             transform => self.ids.contains(transform.comparable(content_id)),
+        }
+    }
+}
+
+/// For the meters or the credits of a session: the first of them, in
+/// ascending id order, that recorded each content id. A decision without a
+/// delivered entitlement searches them all, and with this table its cost
+/// does not grow with the number of meters or content ids.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct FirstRecorded {
+    /// Content ids of the sources compared exactly, to the source's position.
+    exact: Index,
+    /// Content ids cut at `?` or `#`, of the `STRIP_PARAMS` sources.
+    stripped: Index,
+}
+
+impl FirstRecorded {
+    /// Builds the table from the sources' recorded content, in ascending id order.
+    pub(crate) fn new<'s>(sources: impl Iterator<Item = &'s RecordedContent>) -> Self {
+        let mut exact = Vec::new();
+        let mut stripped = Vec::new();
+        for (position, recorded) in sources.enumerate() {
+            let list = match recorded.transform {
+                ContentIdTransform::None => &mut exact,
+                ContentIdTransform::StripParams => &mut stripped,
+                ContentIdTransform::PrependRandom => continue,
+            };
+            list.extend(
+                recorded
+                    .ids
+                    .keys()
+                    .map(|id| (Box::<str>::from(id), position)),
+            );
+        }
+        FirstRecorded {
+            exact: Index::new(exact),
+            stripped: Index::new(stripped),
+        }
+    }
+
+    /// Returns the position of the first source that recorded `content_id`.
+    pub(crate) fn find(&self, content_id: &str) -> Option<usize> {
+        let exact = self.exact.get(content_id);
+        let stripped = self
+            .stripped
+            .get(ContentIdTransform::StripParams.comparable(content_id));
+        match (exact, stripped) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (found, None) | (None, found) => found,
         }
     }
 }
@@ -260,12 +307,13 @@ impl Session {
 
     /// Returns the reader's group in the A/B test `name`, from `test_groups`.
     pub fn test_group(&self, name: &str) -> Option<&str> {
-        self.test_groups.get(name).map(String::as_str)
+        find_sorted(&self.test_groups, name, |(key, _)| key).map(|(_, group)| group.as_str())
     }
 
     /// Returns the publisher's value for `key`, from `second_party_data`.
     pub fn second_party_data(&self, key: &str) -> Option<&str> {
-        self.second_party_data.get(key).map(String::as_str)
+        find_sorted(&self.second_party_data, key, |(known, _)| known)
+            .map(|(_, value)| value.as_str())
     }
 
     /// Returns every entry of `sessions`, in document order.
@@ -275,28 +323,28 @@ impl Session {
 
     /// Returns the meter with this id.
     pub fn meter(&self, meter_id: &str) -> Option<&Meter> {
-        self.meters.get(meter_id)
+        find_sorted(&self.meters, meter_id, |meter| &meter.id)
     }
 
     /// Returns every meter, in ascending id order.
     pub fn meters(&self) -> impl Iterator<Item = &Meter> {
-        self.meters.values()
+        self.meters.iter()
     }
 
     /// Returns the credit with this id.
     pub fn credit(&self, credit_id: &str) -> Option<&Credit> {
-        self.credits.get(credit_id)
+        find_sorted(&self.credits, credit_id, |credit| &credit.id)
     }
 
     /// Returns every credit, in ascending id order.
     pub fn credits(&self) -> impl Iterator<Item = &Credit> {
-        self.credits.values()
+        self.credits.iter()
     }
 
     /// Returns the delivered entitlement with this id. Entries that repeat an id were
     /// merged into the first one when the document was read.
     pub fn entitlement(&self, entitlement_id: &str) -> Option<&Entitlement> {
-        let index = *self.entitlement_index.get(entitlement_id)?;
+        let index = self.entitlement_index.get(entitlement_id)?;
         self.entitlements.get(index)
     }
 
@@ -314,4 +362,16 @@ impl Session {
     pub fn jwt_bundles(&self) -> &[String] {
         &self.jwt_bundles
     }
+}
+
+/// Finds the item with key `key` in a list sorted by ascending, unique keys.
+pub(crate) fn find_sorted<'a, T>(
+    items: &'a [T],
+    key: &str,
+    key_of: impl Fn(&T) -> &String,
+) -> Option<&'a T> {
+    let at = items
+        .binary_search_by(|item| key_of(item).as_str().cmp(key))
+        .ok()?;
+    items.get(at)
 }

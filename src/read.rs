@@ -5,15 +5,16 @@
 //! Only a document that is not a JSON object fails.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
 use crate::date::{parse_date, Timestamp};
 use crate::error::Error;
+use crate::index::{sorted_by_key, Index};
 use crate::json_compat::rewrite_for_serde;
 use crate::model::{
-    ContentIdTransform, Credit, Entitlement, Meter, RecordedContent, Session, SessionEntry,
+    find_sorted, ContentIdTransform, Credit, Entitlement, FirstRecorded, Meter, RecordedContent,
+    Session, SessionEntry,
 };
 
 /// How many warnings a session keeps; the rest are counted in one last line,
@@ -171,13 +172,18 @@ fn read_session(document: Map<String, Value>, session_id: Option<&str>) -> Sessi
         access.get("granted_bundles"),
     );
     let jwt_bundles = reader.string_list("access_model.jwt_bundles", access.get("jwt_bundles"));
-    let bundle_index = granted_bundles
-        .iter()
-        .chain(&jwt_bundles)
-        .cloned()
-        .collect();
+    let bundle_index = Index::of(
+        granted_bundles
+            .iter()
+            .chain(&jwt_bundles)
+            .map(String::as_str),
+    );
     let user_state = reader.string("access_model.user_state", access.get("user_state"));
     reader.check_entitlement_sources(&entitlements, &meters, &credits);
+    let first_recorded = [
+        FirstRecorded::new(meters.iter().map(|meter| &meter.recorded)),
+        FirstRecorded::new(credits.iter().map(|credit| &credit.recorded)),
+    ];
 
     let current_session = find_current_session(&sessions, session_id);
     Session {
@@ -192,6 +198,7 @@ fn read_session(document: Map<String, Value>, session_id: Option<&str>) -> Sessi
         current_session,
         meters,
         credits,
+        first_recorded,
         entitlements,
         entitlement_index,
         granted_bundles,
@@ -381,13 +388,12 @@ impl Reader {
     }
 
     /// Reads a map from string to string, dropping each value that is not a string.
-    fn string_map(&mut self, path: &str, value: Option<&Value>) -> BTreeMap<String, String> {
-        let mut strings = BTreeMap::new();
+    /// The pairs come sorted by key.
+    fn string_map(&mut self, path: &str, value: Option<&Value>) -> Vec<(String, String)> {
+        let mut strings = Vec::new();
         for (key, item) in self.map(path, value).into_iter().flatten() {
             match item {
-                Value::String(text) => {
-                    strings.insert(key.clone(), text.clone());
-                }
+                Value::String(text) => strings.push((key.clone(), text.clone())),
                 Value::Null => {}
                 other => self.warn(|| {
                     format!(
@@ -398,7 +404,7 @@ impl Reader {
                 }),
             }
         }
-        strings
+        sorted_by_key(strings, |(key, _)| key)
     }
 
     fn sessions(&mut self, value: Option<&Value>) -> Vec<SessionEntry> {
@@ -471,9 +477,10 @@ impl Reader {
         entries
     }
 
-    fn meters(&mut self, value: Option<&Value>) -> BTreeMap<String, Meter> {
+    /// The meters come sorted by id.
+    fn meters(&mut self, value: Option<&Value>) -> Vec<Meter> {
         let path = "access_model.meters";
-        let mut meters = BTreeMap::new();
+        let mut meters = Vec::new();
         for (id, entry_path, fields) in self.entries(path, value) {
             let (content_ids, content_id_transform, recorded) =
                 self.recorded_content(&entry_path, fields);
@@ -487,19 +494,20 @@ impl Reader {
                     &format!("{entry_path}.refreshTime"),
                     fields.get("refreshTime"),
                 ),
-                id: id.clone(),
+                id,
                 content_ids,
                 content_id_transform,
                 recorded,
             };
-            meters.insert(id, meter);
+            meters.push(meter);
         }
-        meters
+        sorted_by_key(meters, |meter| &meter.id)
     }
 
-    fn credits(&mut self, value: Option<&Value>) -> BTreeMap<String, Credit> {
+    /// The credits come sorted by id.
+    fn credits(&mut self, value: Option<&Value>) -> Vec<Credit> {
         let path = "access_model.credits";
-        let mut credits = BTreeMap::new();
+        let mut credits = Vec::new();
         for (id, entry_path, fields) in self.entries(path, value) {
             let (content_ids, content_id_transform, recorded) =
                 self.recorded_content(&entry_path, fields);
@@ -508,14 +516,14 @@ impl Reader {
                     &format!("{entry_path}.remainingCredits"),
                     fields.get("remainingCredits"),
                 ),
-                id: id.clone(),
+                id,
                 content_ids,
                 content_id_transform,
                 recorded,
             };
-            credits.insert(id, credit);
+            credits.push(credit);
         }
-        credits
+        sorted_by_key(credits, |credit| &credit.id)
     }
 
     /// Reads `contentIds` and `contentIdTransform`, shared by meters and credits.
@@ -547,46 +555,58 @@ impl Reader {
     /// Reads `delivered_entitlements`. Entries that repeat an id are merged
     /// into the first: direct when any of them is, with their meters and
     /// credits in order of appearance.
-    fn entitlements(
-        &mut self,
-        value: Option<&Value>,
-    ) -> (Vec<Entitlement>, BTreeMap<String, usize>) {
+    fn entitlements(&mut self, value: Option<&Value>) -> (Vec<Entitlement>, Index) {
         let path = "access_model.delivered_entitlements";
         let items = self.array(path, value).unwrap_or_default();
-        let mut entitlements: Vec<Entitlement> = Vec::new();
-        let mut index: BTreeMap<String, usize> = BTreeMap::new();
-        // The source ids each merged entitlement already lists, so that
-        // merging stays linear however many entries repeat an id.
-        let mut listed: BTreeMap<usize, (BTreeSet<String>, BTreeSet<String>)> = BTreeMap::new();
+        let mut read: Vec<(usize, Entitlement)> = Vec::new();
         for (position, item) in items.iter().enumerate() {
-            let item_path = format!("{path}[{position}]");
-            let Some(entitlement) = self.entitlement(&item_path, item) else {
+            if let Some(entitlement) = self.entitlement(&format!("{path}[{position}]"), item) {
+                read.push((position, entitlement));
+            }
+        }
+        let first = Index::of(read.iter().map(|(_, entitlement)| entitlement.id.as_str()));
+        // Each entry's own lists, kept as they are, and how long they were
+        // before entries that repeat its id were appended.
+        let mut entitlements: Vec<(Entitlement, usize, usize)> = Vec::new();
+        // Where each kept entry went in `entitlements`, by its place in `read`.
+        let mut kept_at: Vec<Option<usize>> = Vec::with_capacity(read.len());
+        for (at, (position, entitlement)) in read.into_iter().enumerate() {
+            let target = first
+                .get(&entitlement.id)
+                .filter(|&target| target != at)
+                .and_then(|target| kept_at.get(target).copied().flatten());
+            let Some(target) = target else {
+                kept_at.push(Some(entitlements.len()));
+                let lengths = (entitlement.metered_by.len(), entitlement.credited_by.len());
+                entitlements.push((entitlement, lengths.0, lengths.1));
                 continue;
             };
-            let Some(&at) = index.get(&entitlement.id) else {
-                index.insert(entitlement.id.clone(), entitlements.len());
-                entitlements.push(entitlement);
-                continue;
-            };
+            kept_at.push(None);
             self.warn(|| {
                 format!(
-                    "{item_path}: repeats entitlement id {}; merged with the first entry",
+                    "{path}[{position}]: repeats entitlement id {}; merged with the first entry",
                     quote(&entitlement.id)
                 )
             });
-            let Some(first) = entitlements.get_mut(at) else {
-                continue;
-            };
-            let (meters, credits) = listed.entry(at).or_insert_with(|| {
-                (
-                    first.metered_by.iter().cloned().collect(),
-                    first.credited_by.iter().cloned().collect(),
-                )
-            });
-            first.direct |= entitlement.direct;
-            extend_unique(&mut first.metered_by, meters, entitlement.metered_by);
-            extend_unique(&mut first.credited_by, credits, entitlement.credited_by);
+            if let Some((merged, _, _)) = entitlements.get_mut(target) {
+                merged.direct |= entitlement.direct;
+                merged.metered_by.extend(entitlement.metered_by);
+                merged.credited_by.extend(entitlement.credited_by);
+            }
         }
+        let entitlements: Vec<Entitlement> = entitlements
+            .into_iter()
+            .map(|(mut entitlement, meters, credits)| {
+                drop_repeats_after(&mut entitlement.metered_by, meters);
+                drop_repeats_after(&mut entitlement.credited_by, credits);
+                entitlement
+            })
+            .collect();
+        let index = Index::of(
+            entitlements
+                .iter()
+                .map(|entitlement| entitlement.id.as_str()),
+        );
         (entitlements, index)
     }
 
@@ -633,14 +653,14 @@ impl Reader {
     fn check_entitlement_sources(
         &mut self,
         entitlements: &[Entitlement],
-        meters: &BTreeMap<String, Meter>,
-        credits: &BTreeMap<String, Credit>,
+        meters: &[Meter],
+        credits: &[Credit],
     ) {
         for entitlement in entitlements {
             for meter_id in entitlement
                 .metered_by
                 .iter()
-                .filter(|id| !meters.contains_key(*id))
+                .filter(|id| find_sorted(meters, id, |meter| &meter.id).is_none())
             {
                 self.warn(|| {
                     format!(
@@ -654,7 +674,7 @@ impl Reader {
             for credit_id in entitlement
                 .credited_by
                 .iter()
-                .filter(|id| !credits.contains_key(*id))
+                .filter(|id| find_sorted(credits, id, |credit| &credit.id).is_none())
             {
                 self.warn(|| {
                     format!(
@@ -669,14 +689,20 @@ impl Reader {
     }
 }
 
-/// Appends each id of `more` that is not in `listed`, the set of ids in `ids`.
-fn extend_unique(ids: &mut Vec<String>, listed: &mut BTreeSet<String>, more: Vec<String>) {
-    for id in more {
-        if !listed.contains(&id) {
-            listed.insert(id.clone());
-            ids.push(id);
-        }
+/// Drops each id at or after `from` that appears earlier in `ids`, so that
+/// ids appended from repeated entries are listed once, in order of
+/// appearance. The ids before `from` are kept as the first entry had them.
+fn drop_repeats_after(ids: &mut Vec<String>, from: usize) {
+    if ids.len() == from {
+        return;
     }
+    let first = Index::of(ids.iter().map(String::as_str));
+    let mut position = 0;
+    ids.retain(|id| {
+        let keep = position < from || first.get(id) == Some(position);
+        position += 1;
+        keep
+    });
 }
 
 /// Describes a document that is not an object by its type and size only,

@@ -32,7 +32,11 @@ pub fn backoff_delay_ms(retry: u32, base_ms: f64, max_ms: f64, random: f64) -> f
 pub fn parse_retry_after(value: &str, now_ms: f64) -> Option<f64> {
     let value = value.trim();
     if !value.is_empty() && value.bytes().all(|byte| byte.is_ascii_digit()) {
-        let seconds: f64 = value.parse().ok()?;
+        // Digit by digit, so that the float parser stays out of the bundle;
+        // the value is exact up to 2^53 seconds, far beyond any `retryMaxMs`.
+        let seconds = value.bytes().fold(0.0, |seconds, digit| {
+            seconds * 10.0 + f64::from(digit - b'0')
+        });
         return Some(seconds * 1000.0);
     }
     let date_ms = parse_imf_fixdate(value)?;

@@ -1,14 +1,11 @@
 //! Access decisions, remaining credits, bundles and the reader's state: the queries a paywall makes.
 
-use serde::Serialize;
-
 use crate::date::Timestamp;
 use crate::error::Error;
 use crate::model::{Entitlement, Session, SessionEntry};
 
 /// The reason for a decision to grant or deny access.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Reason {
     /// The entitlement is delivered directly, by a product or bundle.
     Entitlement,
@@ -39,26 +36,21 @@ impl Reason {
 }
 
 /// The result of an access check: whether the reader may see the content, and why.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Decision {
     /// Whether the content may be shown.
     pub granted: bool,
     /// Why.
     pub reason: Reason,
     /// The entitlement checked, when the reader has it delivered.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub entitlement_id: Option<String>,
     /// The meter that counted the content or has credits left.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub meter_id: Option<String>,
     /// The credit that counted the content or has credits left.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub credit_id: Option<String>,
     /// The credits left on the meter or credit that grants access by reason
     /// `meter` or `credit`. Reading will use one, but the server counts it:
     /// this crate never decrements anything.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub remaining_credits: Option<u64>,
 }
 
@@ -168,11 +160,13 @@ impl Session {
                     .map(|credit| granted(None, Some(&credit.id)))
             }
             None => {
-                if let Some(meter) = self.meters().find(|meter| meter.has_recorded(content_id)) {
+                let [meters, credits] = &self.first_recorded;
+                if let Some(meter) = meters.find(content_id).and_then(|at| self.meters.get(at)) {
                     return Some(granted(Some(&meter.id), None));
                 }
-                self.credits()
-                    .find(|credit| credit.has_recorded(content_id))
+                credits
+                    .find(content_id)
+                    .and_then(|at| self.credits.get(at))
                     .map(|credit| granted(None, Some(&credit.id)))
             }
         }
@@ -211,7 +205,7 @@ impl Session {
 
     /// Returns whether `entitlement_id` is delivered, whatever its source or remaining credits.
     pub fn has_entitlement(&self, entitlement_id: &str) -> bool {
-        self.entitlement_index.contains_key(entitlement_id)
+        self.entitlement_index.contains(entitlement_id)
     }
 
     /// Returns whether `bundle_id` is in `granted_bundles` or `jwt_bundles`.

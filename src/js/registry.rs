@@ -6,7 +6,6 @@
 //! so a callback that calls the client again cannot find it borrowed.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use js_sys::Function;
@@ -53,11 +52,63 @@ pub(crate) struct InFlight {
     pub(crate) waiters: std::cell::Cell<usize>,
 }
 
+/// A small map kept as a list. A page holds a few sessions at most, and a
+/// list costs far fewer bundle bytes than a hash map.
+struct Keyed<V>(Vec<(String, V)>);
+
+impl<V> Default for Keyed<V> {
+    fn default() -> Self {
+        Keyed(Vec::new())
+    }
+}
+
+impl<V> Keyed<V> {
+    fn position(&self, key: &str) -> Option<usize> {
+        self.0.iter().position(|(known, _)| known == key)
+    }
+
+    fn get(&self, key: &str) -> Option<&V> {
+        self.0
+            .iter()
+            .find(|(known, _)| known == key)
+            .map(|(_, value)| value)
+    }
+
+    fn contains_key(&self, key: &str) -> bool {
+        self.position(key).is_some()
+    }
+
+    fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Sets the value of `key` and returns the one it replaced.
+    fn insert(&mut self, key: &str, value: V) -> Option<V> {
+        match self.0.iter_mut().find(|(known, _)| known == key) {
+            Some((_, slot)) => Some(std::mem::replace(slot, value)),
+            None => {
+                self.0.push((key.to_owned(), value));
+                None
+            }
+        }
+    }
+
+    fn remove(&mut self, key: &str) {
+        if let Some(position) = self.position(key) {
+            self.0.swap_remove(position);
+        }
+    }
+
+    fn retain(&mut self, keep: impl Fn(&str) -> bool) {
+        self.0.retain(|(key, _)| keep(key));
+    }
+}
+
 #[derive(Default)]
 struct Registry {
-    memory: HashMap<String, Cached>,
-    in_flight: HashMap<String, Rc<InFlight>>,
-    last_seen: HashMap<String, u64>,
+    memory: Keyed<Cached>,
+    in_flight: Keyed<Rc<InFlight>>,
+    last_seen: Keyed<u64>,
     subscribers: Vec<(u64, Function)>,
     next_subscriber: u64,
 }
@@ -167,14 +218,16 @@ fn remember(key: &str, cached: Cached) {
         if registry.memory.len() >= MAX_MEMORY_ENTRIES && !registry.memory.contains_key(key) {
             let oldest = registry
                 .memory
+                .0
                 .iter()
-                .min_by(|a, b| a.1.fetched_at_ms.total_cmp(&b.1.fetched_at_ms))
-                .map(|(key, _)| key.clone());
+                .enumerate()
+                .min_by(|(_, a), (_, b)| a.1.fetched_at_ms.total_cmp(&b.1.fetched_at_ms))
+                .map(|(position, _)| position);
             if let Some(oldest) = oldest {
-                registry.memory.remove(&oldest);
+                registry.memory.0.swap_remove(oldest);
             }
         }
-        registry.memory.insert(key.to_owned(), cached);
+        registry.memory.insert(key, cached);
     });
 }
 
@@ -182,8 +235,8 @@ fn remember(key: &str, cached: Cached) {
 /// key of a base URL and site), from memory and from both storage areas.
 pub(crate) fn clear(prefix: &str) {
     with_registry(|registry| {
-        registry.memory.retain(|key, _| !key.starts_with(prefix));
-        registry.last_seen.retain(|key, _| !key.starts_with(prefix));
+        registry.memory.retain(|key| !key.starts_with(prefix));
+        registry.last_seen.retain(|key| !key.starts_with(prefix));
     });
     for area in [StorageArea::Session, StorageArea::Local] {
         if let Some(storage) = area.open() {
@@ -201,7 +254,7 @@ pub(crate) fn in_flight(key: &str) -> Option<Rc<InFlight>> {
 
 /// Records a new lookup in flight for `key`, replacing an older one.
 pub(crate) fn start_flight(key: &str, flight: &Rc<InFlight>) {
-    with_registry(|registry| registry.in_flight.insert(key.to_owned(), Rc::clone(flight)));
+    with_registry(|registry| registry.in_flight.insert(key, Rc::clone(flight)));
 }
 
 /// Forgets the lookup in flight for `key` if it is still `flight`.
@@ -222,7 +275,9 @@ pub(crate) fn end_flight(key: &str, flight: &Rc<InFlight>) {
 pub(crate) fn note_seen(key: &str, document: &Map<String, Value>) {
     let print = fingerprint(document);
     with_registry(|registry| {
-        registry.last_seen.entry(key.to_owned()).or_insert(print);
+        if !registry.last_seen.contains_key(key) {
+            registry.last_seen.insert(key, print);
+        }
     });
 }
 
@@ -234,7 +289,7 @@ pub(crate) fn note_seen(key: &str, document: &Map<String, Value>) {
 pub(crate) fn publish(key: &str, session_id: &str, session: &Rc<Session>, debug: bool) {
     let print = fingerprint(session.document());
     let subscribers = with_registry(|registry| {
-        let before = registry.last_seen.insert(key.to_owned(), print);
+        let before = registry.last_seen.insert(key, print);
         if before == Some(print) {
             Vec::new()
         } else {

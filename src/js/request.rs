@@ -63,7 +63,7 @@ pub(crate) async fn fetch_body(
                 "retry {} of {} in {} ms after {}: {}",
                 retry + 1,
                 config.retries,
-                delay_ms.round(),
+                delay_ms.round() as i64,
                 debug::describe_error(&error),
                 debug::lookup_label(&config.site, session_id)
             ));

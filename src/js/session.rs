@@ -13,6 +13,7 @@ use super::{debug, invalid_argument, to_js_error};
 use crate::date::{Timestamp, MAX_JS_DATE_MS};
 use crate::error::Error;
 use crate::model::{Credit, Meter, Session, SessionEntry};
+use crate::rules::Decision;
 
 /// A reader's session document, exported to JavaScript as `Session`.
 #[wasm_bindgen(js_name = Session)]
@@ -227,8 +228,7 @@ impl JsSession {
         if self.debug {
             debug::log_decision("decide", &content_id, entitlement_id.as_deref(), &decision);
         }
-        serde_wasm_bindgen::to_value(&decision)
-            .map_err(|error| to_js_error(Error::invalid_response(error.to_string())))
+        Ok(decision_object(&decision))
     }
 
     /// Returns whether the entitlement is delivered, whatever its source or remaining credits.
@@ -461,6 +461,40 @@ fn json_to_js<T: serde::Serialize + ?Sized>(value: &T) -> JsValue {
         .ok()
         .and_then(|text| JSON::parse(&text).ok())
         .unwrap_or(JsValue::UNDEFINED)
+}
+
+/// Returns the ids a decision names, each with its key in the decision object.
+pub(crate) fn decision_ids(decision: &Decision) -> impl Iterator<Item = (&'static str, &str)> {
+    [
+        ("entitlementId", &decision.entitlement_id),
+        ("meterId", &decision.meter_id),
+        ("creditId", &decision.credit_id),
+    ]
+    .into_iter()
+    .filter_map(|(key, id)| Some((key, id.as_deref()?)))
+}
+
+/// Builds `{ granted, reason, entitlementId?, meterId?, creditId?,
+/// remainingCredits? }`, leaving out the fields the decision does not have.
+fn decision_object(decision: &Decision) -> JsValue {
+    let object = Object::new();
+    set(&object, "granted", &JsValue::from_bool(decision.granted));
+    set(
+        &object,
+        "reason",
+        &JsValue::from_str(decision.reason.as_str()),
+    );
+    for (key, id) in decision_ids(decision) {
+        set(&object, key, &JsValue::from_str(id));
+    }
+    if decision.remaining_credits.is_some() {
+        set(
+            &object,
+            "remainingCredits",
+            &to_optional_number(decision.remaining_credits),
+        );
+    }
+    object.into()
 }
 
 fn meter_object(meter: &Meter) -> JsValue {
