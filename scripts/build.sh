@@ -13,6 +13,6 @@ wasm-pack --log-level warn build --release --target web --mode no-install
 
 wasm=pkg/zephr_session_bg.wasm
 glue=pkg/zephr_session.js
-wasm_gzip=$(gzip -9c "$wasm" | wc -c)
-glue_gzip=$(gzip -9c "$glue" | wc -c)
+wasm_gzip=$(gzip -9nc "$wasm" | wc -c)
+glue_gzip=$(gzip -9nc "$glue" | wc -c)
 echo "bundle: $wasm $(wc -c <"$wasm") bytes ($wasm_gzip gzipped), $glue $(wc -c <"$glue") bytes ($glue_gzip gzipped); total $((wasm_gzip + glue_gzip)) bytes gzipped"

@@ -3,9 +3,9 @@
 # one line "total: N passed, M failed".
 #
 # Steps: formatting, clippy and rustdoc (host and wasm32), host unit tests,
-# the client in headless Chromium against the mock lookup, and the release
-# bundle in Node, with the README's API reference checked against its
-# declarations. Then the npm package: its files, metadata and loading in
+# the client in headless Chromium against the mock lookup, the release
+# bundle's transfer size against scripts/size-budget, and the bundle in
+# Node, with the README's API reference checked against its declarations. Then the npm package: its files, metadata and loading in
 # Node, and its declarations with tsc --strict. Last, the Vite example in
 # Chromium, the server-rendering example in Node, and the demo page end to
 # end in Chromium with Playwright.
@@ -133,6 +133,7 @@ else
 fi
 
 run_check "release bundle" scripts/build.sh
+run_check "bundle size" scripts/check-size.sh
 run_tests "bundle in Node" node --test tests/node/
 
 run_check "npm package" scripts/package.sh
