@@ -1,14 +1,14 @@
 //! The cached form of a session document, as kept in memory and in Web Storage.
 //!
 //! A stored entry is JSON: `{"format": 1, "key": ..., "fetchedAt": ms,
-//! "document": {...}}`. The format number changes whenever this layout
+//! "document": {...}}`, with `fetchedAt` in whole milliseconds. The format number changes whenever this layout
 //! does, and the key inside the entry must equal the storage key, so an
 //! entry written by another version or copied under another key is ignored.
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 
-use serde_json::{json, Map, Value};
+use crate::json::{self, Map, Number, Value};
 
 use crate::url::encode_uri_component;
 
@@ -44,29 +44,35 @@ pub fn storage_key(cache_key: &str) -> String {
 }
 
 /// Serializes a cache entry for Web Storage.
-pub fn encode_entry(cache_key: &str, fetched_at_ms: f64, document: &Map<String, Value>) -> String {
-    json!({
-        "format": CACHE_FORMAT,
-        "key": cache_key,
-        "fetchedAt": fetched_at_ms,
-        "document": document,
-    })
-    .to_string()
+pub fn encode_entry(cache_key: &str, fetched_at_ms: f64, document: &Map) -> String {
+    let mut entry = Map::new();
+    entry.insert(
+        "format".to_owned(),
+        Value::Number(Number::from_u64(CACHE_FORMAT)),
+    );
+    entry.insert("key".to_owned(), Value::from(cache_key));
+    // A timestamp is never negative, and a fraction of a millisecond does
+    // not change whether an entry is fresh.
+    let fetched_at = Number::from_u64(fetched_at_ms.max(0.0).round() as u64);
+    entry.insert("fetchedAt".to_owned(), Value::Number(fetched_at));
+    entry.insert("document".to_owned(), Value::Object(document.clone()));
+    entry.to_json()
 }
 
 /// Reads a stored entry back as its fetch time and document; `None` when
 /// the text is corrupt, of another format, or stored for another key.
-pub fn decode_entry(text: &str, cache_key: &str) -> Option<(f64, Map<String, Value>)> {
-    let Value::Object(mut entry) = serde_json::from_str(text).ok()? else {
+pub fn decode_entry(text: &str, cache_key: &str) -> Option<(f64, Map)> {
+    let Value::Object(mut entry) = json::parse(text).ok()? else {
         return None;
     };
-    if entry.get("format")?.as_u64()? != CACHE_FORMAT || entry.get("key")?.as_str()? != cache_key {
+    let format = entry.get("format")?.as_number()?.as_i64()?;
+    if u64::try_from(format).ok()? != CACHE_FORMAT || entry.get("key")?.as_str()? != cache_key {
         return None;
     }
-    let fetched_at_ms = entry
-        .get("fetchedAt")?
-        .as_f64()
-        .filter(|ms| ms.is_finite())?;
+    let fetched_at_ms = entry.get("fetchedAt")?.as_number()?.as_f64();
+    if !fetched_at_ms.is_finite() {
+        return None;
+    }
     match entry.remove("document")? {
         Value::Object(document) => Some((fetched_at_ms, document)),
         _ => None,
@@ -81,24 +87,22 @@ pub fn is_fresh(fetched_at_ms: f64, now_ms: f64, ttl_ms: f64) -> bool {
 
 /// Returns a hash of a document's content, including `v` and `last_updated`,
 /// to tell whether a newly fetched document differs from the one before.
-pub fn fingerprint(document: &Map<String, Value>) -> u64 {
+pub fn fingerprint(document: &Map) -> u64 {
     let mut hasher = DefaultHasher::new();
     document_text(document).hash(&mut hasher);
     hasher.finish()
 }
 
-fn document_text(document: &Map<String, Value>) -> String {
-    // serde_json fails only on non-string map keys or a failing writer,
-    // and a `Map<String, Value>` written to a `String` has neither.
-    serde_json::to_string(document).unwrap_or_default()
+fn document_text(document: &Map) -> String {
+    document.to_json()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn document(text: &str) -> Map<String, Value> {
-        match serde_json::from_str(text) {
+    fn document(text: &str) -> Map {
+        match json::parse(text) {
             Ok(Value::Object(map)) => map,
             _ => panic!("test document is not an object: {text}"),
         }

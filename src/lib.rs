@@ -19,7 +19,7 @@ mod cache;
 mod date;
 mod error;
 mod index;
-mod json_compat;
+pub mod json;
 mod model;
 mod read;
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]

@@ -1,9 +1,8 @@
 //! The session document as typed values, read by the tolerant rules in [`crate::read`].
 
-use serde_json::{Map, Value};
-
 use crate::date::Timestamp;
 use crate::index::Index;
+use crate::json::{Map, Value};
 
 /// A reader's session document, with every field read and checked.
 ///
@@ -12,13 +11,13 @@ use crate::index::Index;
 /// [`Session::document`] returns the document exactly as it came.
 #[derive(Clone, Debug)]
 pub struct Session {
-    pub(crate) document: Map<String, Value>,
+    pub(crate) document: Map,
     pub(crate) requested_session_id: Option<String>,
     pub(crate) tenant_id: Option<String>,
     pub(crate) sub_tenant_id: Option<String>,
     pub(crate) authenticated: Option<bool>,
     pub(crate) version: Option<i64>,
-    pub(crate) session_variables: Map<String, Value>,
+    pub(crate) session_variables: Map,
     pub(crate) user_id: Option<String>,
     pub(crate) sessions: Vec<SessionEntry>,
     pub(crate) current_session: Option<usize>,
@@ -254,7 +253,7 @@ impl Credit {
 
 impl Session {
     /// Returns the document exactly as it came, unknown fields included.
-    pub fn document(&self) -> &Map<String, Value> {
+    pub fn document(&self) -> &Map {
         &self.document
     }
 

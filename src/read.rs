@@ -6,12 +6,10 @@
 
 use std::borrow::Cow;
 
-use serde_json::{Map, Value};
-
 use crate::date::{parse_date, Timestamp};
 use crate::error::Error;
 use crate::index::{sorted_by_key, Index};
-use crate::json_compat::rewrite_for_serde;
+use crate::json::{self, Map, Value};
 use crate::model::{
     find_sorted, ContentIdTransform, Credit, Entitlement, FirstRecorded, Meter, RecordedContent,
     Session, SessionEntry,
@@ -33,18 +31,15 @@ impl Session {
     /// `session_id` is the id the document was fetched for; it picks
     /// [`Session::current_session`] among several entries of `sessions`.
     ///
-    /// Two forms that JavaScript's `JSON.parse` reads and serde_json alone
-    /// rejects are read here too. An escaped lone surrogate such as
-    /// `"\ud800"` reads as U+FFFD, as wasm-bindgen converts a JavaScript
-    /// string that contains one. A number beyond the range of an `f64`, such as
-    /// `1e400`, reads as `null`, which is how `JSON.stringify` writes the
-    /// `Infinity` that `JSON.parse` makes of it. [`Session::document`] contains
-    /// U+FFFD and `null` in their place. An object that repeats a key keeps
-    /// the last value at the position of the first, as `JSON.parse` does.
+    /// The text is read as JavaScript's `JSON.parse` reads it: an escaped
+    /// lone surrogate such as `"\ud800"` reads as U+FFFD, a number beyond
+    /// the range of an `f64` such as `1e400` reads as `null`, and an object
+    /// that repeats a key keeps the last value at the position of the first.
+    /// [`Session::document`] contains U+FFFD and `null` in their place.
     ///
     /// Text with more than 127 arrays and objects nested in each other,
-    /// counting the top-level object, fails (serde_json's recursion limit),
-    /// so deep nesting cannot exhaust the stack.
+    /// counting the top-level object, fails, so deep nesting cannot exhaust
+    /// the stack.
     ///
     /// # Errors
     ///
@@ -53,15 +48,7 @@ impl Session {
     pub fn parse(text: &str, session_id: Option<&str>) -> Result<Session, Error> {
         #[cfg(target_arch = "wasm32")]
         reserve_memory(text.len());
-        let value = match serde_json::from_str(text) {
-            Ok(value) => value,
-            // The rewrite is only needed on this rare path, so well-formed
-            // documents are scanned once.
-            Err(error) => match rewrite_for_serde(text) {
-                Some(rewritten) => serde_json::from_str(&rewritten).map_err(not_json)?,
-                None => return Err(not_json(error)),
-            },
-        };
+        let value = json::parse(text).map_err(not_json)?;
         Session::from_value(value, session_id)
     }
 
@@ -134,14 +121,15 @@ fn reserve_memory(text_len: usize) {
     }
 }
 
-fn not_json(error: serde_json::Error) -> Error {
+fn not_json(error: json::ParseError) -> Error {
     Error::invalid_response(format!(
-        "the session document is not valid JSON ({error}); check that the lookup URL points at \
-         the session endpoint"
+        "the session document is not valid JSON ({}); check that the lookup URL points at \
+         the session endpoint",
+        error.describe()
     ))
 }
 
-fn read_session(document: Map<String, Value>, session_id: Option<&str>) -> Session {
+fn read_session(document: Map, session_id: Option<&str>) -> Session {
     let mut reader = Reader::default();
     let top = &document;
 
@@ -293,20 +281,25 @@ impl Reader {
         if value.is_null() {
             return None;
         }
-        let Some(number) = value.as_f64().filter(|number| number.fract() == 0.0) else {
+        let Some((written, number)) = value
+            .as_number()
+            .map(|number| (number, number.as_f64()))
+            .filter(|(_, number)| number.fract() == 0.0)
+        else {
             self.wrong_type(path, "an integer", value);
             return None;
         };
         if number.abs() > MAX_SAFE_INTEGER as f64 {
             self.warn(|| {
                 format!(
-                    "{path}: {value} is beyond 2^53 - 1, the largest integer a JavaScript number \
-                 holds exactly; read as absent"
+                    "{path}: {} is beyond 2^53 - 1, the largest integer a JavaScript number \
+                 holds exactly; read as absent",
+                    written.as_str()
                 )
             });
             return None;
         }
-        Some(value.as_i64().unwrap_or(number as i64))
+        Some(written.as_i64().unwrap_or(number as i64))
     }
 
     /// Reads a count, which cannot be negative: a negative integer reads as 0.
@@ -345,8 +338,8 @@ impl Reader {
 
     /// Reads an object. An empty array reads as an empty object without a
     /// warning, because the upstream documentation shows `[]` for empty maps.
-    fn map<'v>(&mut self, path: &str, value: Option<&'v Value>) -> Option<&'v Map<String, Value>> {
-        static EMPTY: std::sync::OnceLock<Map<String, Value>> = std::sync::OnceLock::new();
+    fn map<'v>(&mut self, path: &str, value: Option<&'v Value>) -> Option<&'v Map> {
+        static EMPTY: std::sync::OnceLock<Map> = std::sync::OnceLock::new();
         match value? {
             Value::Null => None,
             Value::Object(map) => Some(map),
@@ -425,7 +418,7 @@ impl Reader {
         sessions
     }
 
-    fn session_entry(&mut self, path: &str, fields: &Map<String, Value>) -> SessionEntry {
+    fn session_entry(&mut self, path: &str, fields: &Map) -> SessionEntry {
         let text =
             |reader: &mut Self, key: &str| reader.string(&format!("{path}.{key}"), fields.get(key));
         SessionEntry {
@@ -457,7 +450,7 @@ impl Reader {
         &mut self,
         path: &str,
         value: Option<&'v Value>,
-    ) -> Vec<(String, String, &'v Map<String, Value>)> {
+    ) -> Vec<(String, String, &'v Map)> {
         let mut entries = Vec::new();
         for (id, item) in self.map(path, value).into_iter().flatten() {
             match item {
@@ -530,7 +523,7 @@ impl Reader {
     fn recorded_content(
         &mut self,
         path: &str,
-        fields: &Map<String, Value>,
+        fields: &Map,
     ) -> (Vec<String>, Option<String>, RecordedContent) {
         let content_ids = self.string_list(&format!("{path}.contentIds"), fields.get("contentIds"));
         let transform_path = format!("{path}.contentIdTransform");
@@ -724,7 +717,7 @@ fn describe(value: &Value) -> String {
     match value {
         Value::Null => "null".to_owned(),
         Value::Bool(flag) => flag.to_string(),
-        Value::Number(number) => number.to_string(),
+        Value::Number(number) => number.as_str().to_owned(),
         Value::String(text) => format!("the string {}", quote(text)),
         Value::Array(_) => "an array".to_owned(),
         Value::Object(_) => "an object".to_owned(),

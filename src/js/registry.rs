@@ -8,8 +8,8 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use crate::json::{Map, Value};
 use js_sys::Function;
-use serde_json::{Map, Value};
 use wasm_bindgen::JsValue;
 
 use super::platform::{now_ms, storage_keys, StorageArea};
@@ -272,7 +272,7 @@ pub(crate) fn end_flight(key: &str, flight: &Rc<InFlight>) {
 
 /// Notes the document a cache hit served, so that the next fetched document
 /// is compared with it.
-pub(crate) fn note_seen(key: &str, document: &Map<String, Value>) {
+pub(crate) fn note_seen(key: &str, document: &Map) {
     let print = fingerprint(document);
     with_registry(|registry| {
         if !registry.last_seen.contains_key(key) {

@@ -79,8 +79,8 @@ impl JsSession {
                 "the session document is undefined; pass the parsed JSON object",
             )));
         }
-        // JSON text is the one form both JavaScript and serde_json read the
-        // same way, so `fromJson(x)` and `parse(JSON.stringify(x))` agree.
+        // Reading the JSON text, `fromJson(x)` and `parse(JSON.stringify(x))`
+        // agree.
         let text = JSON::stringify(&value)
             .map_err(|error| {
                 to_js_error(Error::invalid_response(format!(
@@ -361,7 +361,7 @@ impl JsSession {
         Ok(self
             .inner
             .session_variable(&key)
-            .map_or(JsValue::UNDEFINED, json_to_js))
+            .map_or(JsValue::UNDEFINED, |value| json_to_js(&value.to_json())))
     }
 
     /// Returns every entry of `sessions`, in document order.
@@ -432,7 +432,7 @@ impl JsSession {
     /// `JSON.stringify(session)` round-trips.
     #[wasm_bindgen(js_name = toJSON, unchecked_return_type = "SessionDocument")]
     pub fn to_json(&self) -> JsValue {
-        json_to_js(self.inner.document())
+        json_to_js(&self.inner.document().to_json())
     }
 }
 
@@ -456,11 +456,8 @@ fn js_message(error: &JsValue) -> String {
 
 /// Converts a JSON value to JavaScript through `JSON.parse`, which creates
 /// keys such as `__proto__` as own properties instead of touching prototypes.
-fn json_to_js<T: serde::Serialize + ?Sized>(value: &T) -> JsValue {
-    serde_json::to_string(value)
-        .ok()
-        .and_then(|text| JSON::parse(&text).ok())
-        .unwrap_or(JsValue::UNDEFINED)
+fn json_to_js(text: &str) -> JsValue {
+    JSON::parse(text).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// Returns the ids a decision names, each with its key in the decision object.

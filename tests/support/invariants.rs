@@ -47,6 +47,23 @@ pub fn check_bytes(bytes: &[u8]) {
     }
 }
 
+/// Returns the document as serde_json reads the crate's own JSON text of it,
+/// so that it compares with what serde_json reads from the input.
+pub fn as_serde(document: &zephr_session::json::Map) -> Map<String, Value> {
+    let text = document.to_json();
+    serde_json::from_str(&text).unwrap_or_else(|error| {
+        panic!("the document's JSON text does not parse: {error}\n{text}");
+    })
+}
+
+/// Returns a value as serde_json reads the crate's own JSON text of it.
+pub fn value_as_serde(value: &zephr_session::json::Value) -> Value {
+    let text = value.to_json();
+    serde_json::from_str(&text).unwrap_or_else(|error| {
+        panic!("the value's JSON text does not parse: {error}\n{text}");
+    })
+}
+
 /// Parses `text`, checks the error or every invariant of the session, and
 /// returns the result.
 pub fn check_text(text: &str) -> Result<Session, zephr_session::Error> {
@@ -56,8 +73,8 @@ pub fn check_text(text: &str) -> Result<Session, zephr_session::Error> {
             // Where serde_json reads the text unchanged, the document is exactly that value.
             if let Ok(Value::Object(expected)) = serde_json::from_str::<Value>(text) {
                 assert_eq!(
-                    session.document(),
-                    &expected,
+                    as_serde(session.document()),
+                    expected,
                     "document differs from the input"
                 );
             }
@@ -81,7 +98,7 @@ pub fn check_text(text: &str) -> Result<Session, zephr_session::Error> {
 
 /// Checks every invariant of a session read from a document.
 pub fn check_session(session: &Session) {
-    let document = session.document();
+    let document = &as_serde(session.document());
     check_round_trip(session);
     check_warnings(session);
     check_counts(session, document);
@@ -94,19 +111,27 @@ pub fn check_session(session: &Session) {
 /// warnings, meters, credits and entitlements.
 fn check_round_trip(session: &Session) {
     let document = session.document();
-    let text = serde_json::to_string(document).unwrap_or_else(|error| {
-        panic!("the document does not serialize: {error}");
-    });
+    let text = document.to_json();
     let reparsed: Map<String, Value> = serde_json::from_str(&text).unwrap_or_else(|error| {
         panic!("the serialized document does not parse: {error}\n{text}");
     });
-    assert_eq!(&reparsed, document, "the document does not round-trip");
-    let text_again = serde_json::to_string(&reparsed).unwrap_or_default();
-    assert_eq!(text_again, text, "the key order does not round-trip");
+    let keys: Vec<&String> = reparsed.keys().collect();
+    let own_keys: Vec<&String> = document.keys().collect();
+    assert_eq!(keys, own_keys, "the key order does not round-trip");
 
     let again = Session::parse(&text, None).unwrap_or_else(|error| {
         panic!("the serialized document is rejected: {error}");
     });
+    assert_eq!(
+        again.document(),
+        document,
+        "the document does not round-trip"
+    );
+    assert_eq!(
+        again.document().to_json(),
+        text,
+        "the text does not round-trip"
+    );
     assert_eq!(again.warnings(), session.warnings());
     assert!(again.meters().eq(session.meters()));
     assert!(again.credits().eq(session.credits()));
