@@ -17,11 +17,13 @@ pub(crate) struct Index {
 }
 
 impl Index {
-    /// Builds the table. When a key repeats, the entry that came first in
-    /// `entries` wins.
+    /// Builds the table. When a key repeats, the entry with the smallest
+    /// position wins.
     pub(crate) fn new(mut entries: Vec<(Box<str>, usize)>) -> Self {
-        // A stable sort keeps repeated keys in the order they came.
-        entries.sort_by(|a, b| a.0.cmp(&b.0));
+        // Ties between repeated keys go to the smaller position, which in
+        // every table of this crate is the entry that came first. The
+        // unstable sort compiles to fewer bytes than the stable one.
+        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
         entries.dedup_by(|later, earlier| later.0 == earlier.0);
         Index { entries }
     }
