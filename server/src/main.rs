@@ -90,13 +90,14 @@ async fn serve_demo(config: Config) -> ExitCode {
     let Some((listener, address)) = bind(config.listen).await else {
         return ExitCode::FAILURE;
     };
+    let shutdown = shutdown_signal();
     warn_about_missing_files(&config.root);
     print_url("demo", address);
     tracing::info!(%address, root = %config.root.display(), "demo server started");
 
     let router = app::router(SessionSource::Demo(DemoSource::default()), &config.root);
     let served = axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(shutdown)
         .await;
     finish("demo", served)
 }
@@ -122,6 +123,7 @@ async fn serve_proxy(listen: SocketAddr, config: &ProxyConfig) -> ExitCode {
             .collect::<Vec<_>>()
             .join(",")
     };
+    let shutdown = shutdown_signal();
     tracing::info!(
         %address,
         upstream = %config.upstream,
@@ -137,7 +139,7 @@ async fn serve_proxy(listen: SocketAddr, config: &ProxyConfig) -> ExitCode {
 
     let service = router.into_make_service_with_connect_info::<SocketAddr>();
     let served = axum::serve(listener, service)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(shutdown)
         .await;
     finish("proxy", served)
 }
@@ -210,33 +212,48 @@ fn warn_about_missing_files(root: &Path) {
     }
 }
 
-/// Resolves when the process receives SIGINT (Ctrl-C) or, on Unix, SIGTERM.
-async fn shutdown_signal() {
-    let interrupt = async {
-        if let Err(error) = tokio::signal::ctrl_c().await {
-            tracing::error!(%error, "failed to listen for Ctrl-C");
-            std::future::pending::<()>().await;
-        }
-    };
-
+/// Starts listening for SIGINT (Ctrl-C) and, on Unix, SIGTERM, and returns a future that
+/// resolves when either arrives.
+///
+/// The handlers are installed by this call, not when the future is first polled, so that a
+/// signal sent right after the "started" line stops the server gracefully instead of killing it.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    let terminate = async {
+    {
         use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut stream) => {
-                stream.recv().await;
+        let listen = |kind: SignalKind, name: &'static str| {
+            let stream = signal(kind);
+            if let Err(error) = &stream {
+                tracing::error!(%error, "failed to listen for {name}");
             }
-            Err(error) => {
-                tracing::error!(%error, "failed to listen for SIGTERM");
-                std::future::pending::<()>().await;
+            async move {
+                match stream {
+                    Ok(mut stream) => {
+                        stream.recv().await;
+                    }
+                    Err(_) => std::future::pending::<()>().await,
+                }
+            }
+        };
+        let interrupt = listen(SignalKind::interrupt(), "SIGINT");
+        let terminate = listen(SignalKind::terminate(), "SIGTERM");
+        async move {
+            tokio::select! {
+                () = interrupt => tracing::info!("received SIGINT, stopping"),
+                () = terminate => tracing::info!("received SIGTERM, stopping"),
             }
         }
-    };
+    }
     #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-
-    tokio::select! {
-        () = interrupt => tracing::info!("received SIGINT, stopping"),
-        () = terminate => tracing::info!("received SIGTERM, stopping"),
+    {
+        async {
+            match tokio::signal::ctrl_c().await {
+                Ok(()) => tracing::info!("received SIGINT, stopping"),
+                Err(error) => {
+                    tracing::error!(%error, "failed to listen for Ctrl-C");
+                    std::future::pending::<()>().await;
+                }
+            }
+        }
     }
 }
