@@ -30,6 +30,12 @@ mod url;
 #[cfg(target_arch = "wasm32")]
 pub mod js;
 
+/// The allocator of the wasm module: about 3 KB smaller gzipped than the
+/// standard library's dlmalloc.
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 pub use date::{parse_date, Timestamp};
 pub use error::{Error, ErrorCode};
 pub use model::{ContentIdTransform, Credit, Entitlement, Meter, Session, SessionEntry};

@@ -25,7 +25,7 @@ pub struct Session {
     pub(crate) meters: Vec<Meter>,
     /// In ascending id order, ids unique.
     pub(crate) credits: Vec<Credit>,
-    /// Which meter, and which credit, first recorded each content id.
+    /// The first meter, and the first credit, to record each content id.
     pub(crate) first_recorded: [FirstRecorded; 2],
     pub(crate) entitlements: Vec<Entitlement>,
     pub(crate) entitlement_index: Index,
@@ -152,9 +152,13 @@ impl ContentIdTransform {
     /// Returns the part of a content id that this transform compares.
     fn comparable(self, content_id: &str) -> &str {
         match self {
-            ContentIdTransform::StripParams => {
-                content_id.split(['?', '#']).next().unwrap_or(content_id)
-            }
+            // A byte search: `?` and `#` are ASCII, so the cut is on a
+            // character boundary, and this runs on every decision.
+            ContentIdTransform::StripParams => content_id
+                .bytes()
+                .position(|byte| byte == b'?' || byte == b'#')
+                .and_then(|end| content_id.get(..end))
+                .unwrap_or(content_id),
             _ => content_id,
         }
     }

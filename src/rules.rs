@@ -2,6 +2,7 @@
 
 use crate::date::Timestamp;
 use crate::error::Error;
+use crate::json::write_string;
 use crate::model::{Entitlement, Session, SessionEntry};
 
 /// The reason for a decision to grant or deny access.
@@ -55,6 +56,38 @@ pub struct Decision {
 }
 
 impl Decision {
+    /// Writes the decision as the JSON text of the object `decide` returns in
+    /// JavaScript: `{"granted":true,"reason":"meter","meterId":"m",...}`,
+    /// without the fields the decision does not have.
+    pub fn to_json(&self) -> String {
+        let mut json = String::from(if self.granted {
+            "{\"granted\":true,\"reason\":\""
+        } else {
+            "{\"granted\":false,\"reason\":\""
+        });
+        json.push_str(self.reason.as_str());
+        json.push('"');
+        let ids = [
+            ("entitlementId", &self.entitlement_id),
+            ("meterId", &self.meter_id),
+            ("creditId", &self.credit_id),
+        ];
+        for (key, id) in ids {
+            if let Some(id) = id {
+                json.push_str(",\"");
+                json.push_str(key);
+                json.push_str("\":");
+                write_string(id, &mut json);
+            }
+        }
+        if let Some(remaining) = self.remaining_credits {
+            json.push_str(",\"remainingCredits\":");
+            json.push_str(&remaining.to_string());
+        }
+        json.push('}');
+        json
+    }
+
     fn new(granted: bool, reason: Reason, entitlement: Option<&Entitlement>) -> Self {
         Decision {
             granted,

@@ -302,3 +302,20 @@ fn non_object_error_hides_body_text() {
         error.message
     );
 }
+
+#[test]
+fn decision_json_has_only_present_fields() {
+    let session = session(
+        r#"{"access_model": {"meters": {"m\"1": {"remainingCredits": 2}},
+            "delivered_entitlements": [{"id": "e", "meteredBy": ["m\"1"]}]}}"#,
+    );
+    let granted = session.decide("a", Some("e")).unwrap();
+    assert_eq!(
+        granted.to_json(),
+        r#"{"granted":true,"reason":"meter","entitlementId":"e","meterId":"m\"1","remainingCredits":2}"#
+    );
+    let denied = session.decide("a", None).unwrap();
+    assert_eq!(denied.to_json(), r#"{"granted":false,"reason":"none"}"#);
+    let parsed: serde_json::Value = serde_json::from_str(&granted.to_json()).unwrap();
+    assert_eq!(parsed["meterId"], "m\"1");
+}

@@ -528,7 +528,7 @@ fn refresh_result(session: &JsValue, satisfied: bool) -> JsValue {
 /// Reads the options that shape each request: the endpoint, credentials,
 /// headers, timeout, retries, prerendering, body limit and debug log.
 fn read_request_config(options: &JsValue) -> Result<RequestConfig, JsValue> {
-    let option = |name: &str| get(options, name);
+    let option = |name: &'static str| get(options, name);
     let base_url = required_string(&option("baseUrl"), "baseUrl")?;
     check_base_url(&base_url).map_err(to_js_error)?;
     if !is_absolute_url(&base_url) && !has_page_url() {

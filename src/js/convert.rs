@@ -1,25 +1,62 @@
 //! Small conversions between JavaScript values and Rust values.
 
+use std::cell::RefCell;
+
 use js_sys::{Array, Date, JsString, Object, Reflect};
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
 use super::invalid_argument;
 use crate::date::Timestamp;
 
-/// Sets `object[key] = value` on an object this crate created. Setting a
-/// plain data property on such an object cannot fail, so the result is
-/// dropped.
-pub(crate) fn set(object: &Object, key: &str, value: &JsValue) {
-    let _ = Reflect::set(object, &JsValue::from_str(key), value);
+thread_local! {
+    /// The JavaScript strings of [`interned`].
+    static INTERNED: RefCell<Vec<(&'static str, JsValue)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Returns the JavaScript string of a fixed Rust string, made on first use
+/// and reused after. Decoding a string out of wasm memory costs more than
+/// the rest of a small call, such as `decide`, together.
+pub(crate) fn interned(text: &'static str) -> JsValue {
+    INTERNED.with(|cache| {
+        let Ok(mut cache) = cache.try_borrow_mut() else {
+            return JsValue::from_str(text);
+        };
+        if let Some((_, value)) = cache.iter().find(|(known, _)| *known == text) {
+            return value.clone();
+        }
+        let value = JsValue::from_str(text);
+        cache.push((text, value.clone()));
+        value
+    })
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// `Reflect.set` without the exception handling of `js_sys::Reflect::set`,
+    /// which costs more than the call itself. It is used only on plain
+    /// objects this crate created, where setting a property cannot throw.
+    #[wasm_bindgen(js_namespace = Reflect, js_name = set)]
+    fn reflect_set(target: &Object, key: &JsValue, value: &JsValue) -> bool;
+
+    /// `JSON.parse` without the exception handling of `js_sys::JSON::parse`,
+    /// only for JSON text that this crate's own writer produced.
+    #[wasm_bindgen(js_namespace = JSON, js_name = parse)]
+    pub(crate) fn parse_own_json(text: &str) -> JsValue;
+}
+
+/// Sets `object[key] = value` on a plain object this crate created.
+pub(crate) fn set(object: &Object, key: &'static str, value: &JsValue) {
+    reflect_set(object, &interned(key), value);
 }
 
 /// Reads `object[key]`, or `undefined` when `object` is not an object or the
 /// getter throws.
-pub(crate) fn get(object: &JsValue, key: &str) -> JsValue {
+pub(crate) fn get(object: &JsValue, key: &'static str) -> JsValue {
     if !object.is_object() {
         return JsValue::UNDEFINED;
     }
-    Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    Reflect::get(object, &interned(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
 /// Describes a JavaScript value's type for a message, without its contents.
@@ -52,19 +89,26 @@ pub(crate) fn optional_string(value: &JsValue, name: &str) -> Result<Option<Stri
     if value.is_undefined() || value.is_null() {
         return Ok(None);
     }
-    let Some(text) = value.dyn_ref::<JsString>() else {
+    // One call across the boundary in the common case: the string comes back
+    // as UTF-8, with U+FFFD for each lone surrogate.
+    let Some(text) = value.as_string() else {
         return Err(invalid_argument(format!(
             "{name} must be a string, but it is {}",
             type_name(value)
         )));
     };
-    if !text.is_valid_utf16() {
+    // Only a string with U+FFFD may have had a lone surrogate, so only such a
+    // string is checked code unit by code unit.
+    let lone_surrogate = !text.is_ascii()
+        && text.contains(char::REPLACEMENT_CHARACTER)
+        && !value.unchecked_ref::<JsString>().is_valid_utf16();
+    if lone_surrogate {
         return Err(invalid_argument(format!(
             "{name} contains a lone surrogate, which cannot be encoded in a URL; pass well-formed \
              text"
         )));
     }
-    Ok(Some(String::from(text)))
+    Ok(Some(text))
 }
 
 /// Reads an options object: `undefined` and `null` are an empty object, and
@@ -72,7 +116,7 @@ pub(crate) fn optional_string(value: &JsValue, name: &str) -> Result<Option<Stri
 pub(crate) fn options_object(
     value: &JsValue,
     name: &str,
-    allowed: &[&str],
+    allowed: &[&'static str],
 ) -> Result<JsValue, JsValue> {
     if value.is_undefined() || value.is_null() {
         return Ok(JsValue::UNDEFINED);
@@ -93,16 +137,22 @@ pub(crate) fn options_object(
 pub(crate) fn check_option_names(
     options: &JsValue,
     name: &str,
-    allowed: &[&str],
+    allowed: &[&'static str],
 ) -> Result<(), JsValue> {
     for key in Object::keys(options.unchecked_ref::<Object>()) {
-        let key = key.as_string().unwrap_or_default();
-        if !allowed.contains(&key.as_str()) {
-            return Err(invalid_argument(format!(
-                "{name} have no option {key:?}; the options are {}",
-                allowed.join(", ")
-            )));
+        // Compared as JavaScript strings, so that a valid key is never
+        // copied into wasm memory.
+        if allowed
+            .iter()
+            .any(|allowed_key| key == interned(allowed_key))
+        {
+            continue;
         }
+        let key = key.as_string().unwrap_or_default();
+        return Err(invalid_argument(format!(
+            "{name} have no option {key:?}; the options are {}",
+            allowed.join(", ")
+        )));
     }
     Ok(())
 }

@@ -6,10 +6,8 @@
 //! never contains a whole session id, a cookie, a header, the base URL or
 //! an error message, because those can carry credentials.
 
-use js_sys::JSON;
 use wasm_bindgen::prelude::*;
 
-use super::session::decision_ids;
 use crate::error::Error;
 use crate::rules::Decision;
 
@@ -63,38 +61,11 @@ pub(crate) fn log_decision(
     entitlement_id: Option<&str>,
     decision: &Decision,
 ) {
-    let decision = decision_json(decision);
+    let decision = decision.to_json();
     let entitlement = entitlement_id
         .map(|id| format!(", entitlementId {id:?}"))
         .unwrap_or_default();
     log(&format!(
         "{method}: content {content_id:?}{entitlement}: {decision}"
     ));
-}
-
-/// Writes a decision as the JSON text of the object `decide` returns.
-fn decision_json(decision: &Decision) -> String {
-    let mut json = String::from(if decision.granted {
-        "{\"granted\":true"
-    } else {
-        "{\"granted\":false"
-    });
-    json.push_str(",\"reason\":\"");
-    json.push_str(decision.reason.as_str());
-    json.push('"');
-    for (key, id) in decision_ids(decision) {
-        json.push_str(",\"");
-        json.push_str(key);
-        json.push_str("\":");
-        // Stringifying a string cannot throw.
-        if let Ok(quoted) = JSON::stringify(&JsValue::from_str(id)) {
-            json.push_str(&String::from(quoted));
-        }
-    }
-    if let Some(remaining) = decision.remaining_credits {
-        json.push_str(",\"remainingCredits\":");
-        json.push_str(&remaining.to_string());
-    }
-    json.push('}');
-    json
 }
