@@ -3,7 +3,7 @@
 # to the mock Admin API, then through the proxy with the micro-cache off (every
 # lookup signed and forwarded), then through the proxy with the cache on. The
 # script writes requests per second, p50 and p99 latency and the ratios into
-# BENCHMARKS.md, with the machine it ran on.
+# the "Signing proxy" section of BENCHMARKS.md, with the machine it ran on.
 #
 # Every server listens on 127.0.0.1. Each wrk run is bounded in time, and the
 # script stops every process it started by PID. wrk comes from Debian and is
@@ -143,9 +143,8 @@ wrk_version=$( (wrk -v 2>&1 || true) | awk 'NR == 1 { print $2 }')
 rustc_version=$(rustc --version | awk '{ print $2 }')
 run_date=$(date -u +%Y-%m-%d)
 
-cat >BENCHMARKS.md <<EOF
-# Benchmarks
-
+section=$(mktemp)
+cat >"$section" <<EOF
 ## Signing proxy
 
 \`scripts/bench-proxy.sh\` wrote this section on $run_date. Run it again to
@@ -186,5 +185,17 @@ machine shares the cores too: the 1, 5 and 15 minute load averages were
 $load_before before the first row and $load_after after the last.
 EOF
 
-say "wrote BENCHMARKS.md"
+# Replaces only this section and keeps the others, such as the one that
+# scripts/bench.sh writes.
+[ -f BENCHMARKS.md ] || printf '# Benchmarks\n' >BENCHMARKS.md
+node --input-type=module -e '
+import { readFileSync, writeFileSync } from "node:fs";
+import { replaceSection } from "./bench/report.mjs";
+const [file, sectionFile] = process.argv.slice(1);
+const text = replaceSection(readFileSync(file, "utf8"), "## Signing proxy", readFileSync(sectionFile, "utf8"));
+writeFileSync(file, text);
+' BENCHMARKS.md "$section"
+rm -f "$section"
+
+say "wrote the Signing proxy section of BENCHMARKS.md"
 sed -n '/^| target/,/^Ratios/p' BENCHMARKS.md

@@ -15,6 +15,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from "../../tests/support/chromium.mjs";
 
 const exampleDir = path.dirname(fileURLToPath(import.meta.url));
 const workspaceRoot = path.resolve(exampleDir, "../..");
@@ -24,15 +25,6 @@ const serverBinary = path.resolve(
   process.env.ZEPHR_SERVER_BIN ?? "target/debug/zephr-session-server",
 );
 
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const STARTUP_TIMEOUT_MS = 30_000;
 const SETTLE_TIMEOUT_MS = 15_000;
 
@@ -89,7 +81,7 @@ async function startServer() {
 before(async () => {
   assert.ok(readdirSync(distDir).includes("index.html"), "dist/index.html exists; run npm run build first");
   baseUrl = await startServer();
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
 });
 
 after(async () => {
