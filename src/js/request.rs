@@ -4,12 +4,12 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use gloo_net::http::Request;
 use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{
-    AbortController, AbortSignal, ReadableStream, ReadableStreamDefaultReader, RequestCredentials,
+    AbortController, AbortSignal, Headers, ReadableStream, ReadableStreamDefaultReader, Request,
+    RequestCredentials, RequestInit, Response,
 };
 
 use super::debug;
@@ -89,31 +89,26 @@ async fn attempt(
         lookup_url(&config.base_url, &config.site, session_id).map_err(|error| (error, None))?;
     let canceller = Canceller::start(config.timeout_ms, signal).map_err(|error| (error, None))?;
 
-    let mut request = Request::get(&url)
-        .header("Accept", "application/json")
-        .credentials(config.credentials)
-        .abort_signal(Some(&canceller.signal()));
-    for (name, value) in &config.headers {
-        request = request.header(name, value);
-    }
-
-    let failure = |error: gloo_net::Error| {
-        let error = request_error(config, session_id, canceller.cause(), &error.to_string());
+    let failure = |error: JsValue| {
+        let error = request_error(config, session_id, canceller.cause(), &js_error_text(&error));
         (error, None)
     };
-    let response = request.send().await.map_err(failure)?;
+    let request = new_request(&url, config, &canceller.signal()).map_err(failure)?;
+    let response: Response = JsFuture::from(global_fetch(&request))
+        .await
+        .map_err(failure)?
+        .unchecked_into();
     let status = response.status();
     let headers = response.headers();
+    let header = |name: &str| headers.get(name).ok().flatten();
     if !(200..300).contains(&status) {
-        let retry_after_ms = headers
-            .get("Retry-After")
-            .and_then(|value| parse_retry_after(&value, now_ms()));
+        let retry_after_ms =
+            header("Retry-After").and_then(|value| parse_retry_after(&value, now_ms()));
         return Err((Error::from_status(status, &config.site), retry_after_ms));
     }
-    let content_type = headers.get("Content-Type").unwrap_or_default();
-    let declared_length = headers
-        .get("Content-Length")
-        .and_then(|length| length.trim().parse::<u64>().ok());
+    let content_type = header("Content-Type").unwrap_or_default();
+    let declared_length =
+        header("Content-Length").and_then(|length| length.trim().parse::<u64>().ok());
     if declared_length.is_some_and(|length| length > config.max_bytes as u64) {
         return Err((too_large(config.max_bytes), None));
     }
@@ -148,6 +143,29 @@ pub(crate) struct Body {
 enum BodyFailure {
     TooLarge,
     Read(String),
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// The global `fetch`, which browsers, workers and Node all have.
+    #[wasm_bindgen(js_name = fetch)]
+    fn global_fetch(request: &Request) -> js_sys::Promise;
+}
+
+/// Builds the `GET` request of one attempt: `Accept: application/json`, the
+/// client's headers and credentials, and the attempt's abort signal.
+fn new_request(url: &str, config: &RequestConfig, signal: &AbortSignal) -> Result<Request, JsValue> {
+    let headers = Headers::new()?;
+    headers.append("Accept", "application/json")?;
+    for (name, value) in &config.headers {
+        headers.append(name, value)?;
+    }
+    let init = RequestInit::new();
+    init.set_method("GET");
+    init.set_headers(&headers);
+    init.set_credentials(config.credentials);
+    init.set_signal(Some(signal));
+    Request::new_with_str_and_init(url, &init)
 }
 
 /// Reads a response body chunk by chunk and stops, cancelling the stream,
