@@ -197,6 +197,9 @@ export function generateDocument({ seed, meters, credits, contentIds, entitlemen
  *   where decisions should not slow down as the ids grow;
  * - `meters`: 10 to 10,000 meters with 10 content ids each and as many
  *   entitlements as meters.
+ * `large` and `meters-1000` have the same counts but different seeds, so the
+ * gap between their figures shows how much the drawn ids and the machine's
+ * noise move a figure.
  */
 export const DOCUMENT_SPECS = [
   { name: "size-1kb", group: "size", label: "about 1 KB", meters: 1, credits: 1, contentIds: 3, entitlements: 1 },

@@ -6,9 +6,11 @@
 //! crate does not need. A number keeps the text it was written with, so it
 //! is written back exactly and JavaScript reads the same value from it.
 //!
-//! Where the parser differs from a strict one, it follows `JSON.parse`:
-//! - An escaped lone surrogate such as `"\ud800"` reads as U+FFFD, which is
-//!   what wasm-bindgen makes of the JavaScript string.
+//! Where the parser differs from a strict one, it reads what `JSON.parse`
+//! reads, with one difference in the first case:
+//! - An escaped lone surrogate such as `"\ud800"` reads as U+FFFD, where
+//!   `JSON.parse` keeps it. A Rust string cannot hold one, and wasm-bindgen
+//!   makes the same replacement when JavaScript passes such a string.
 //! - A number beyond the range of an `f64`, such as `1e400`, reads as
 //!   `null`, which is how `JSON.stringify` writes the `Infinity` that
 //!   `JSON.parse` makes of it.

@@ -47,7 +47,7 @@ impl Session {
     /// is not a JSON object.
     pub fn parse(text: &str, session_id: Option<&str>) -> Result<Session, Error> {
         #[cfg(target_arch = "wasm32")]
-        reserve_memory(text.len());
+        reserve_memory(text);
         let value = json::parse(text).map_err(not_json)?;
         Session::from_value(value, session_id)
     }
@@ -89,15 +89,18 @@ impl Session {
 /// Grows WebAssembly memory once, before a large document is read, to about
 /// the size that reading it takes.
 ///
-/// Rust's allocator on `wasm32-unknown-unknown` grows memory 64 KiB at a
-/// time, and V8 spends time proportional to the page's JavaScript heap on
-/// each `memory.grow`. Reading 1,000,000 content ids (17 MB of text, which
-/// needs about 10 times its size in memory) took 11 s without this and under
-/// 1 s with it, in a release build in Node 20 on a 2-core machine. The memory
-/// is freed at once and reused by the allocations that follow, and by later
-/// parses.
+/// The allocator grows WebAssembly memory as allocations need it, and V8
+/// spends time proportional to the page's JavaScript heap on each
+/// `memory.grow`. Reading 1,000,000 content ids takes 17 MB of text and
+/// about 10 times that in memory. It took 11 s without this and under 1 s
+/// with it, in a release build in Node 20 on a 2-core machine. That was
+/// measured with dlmalloc, which grew memory 64 KiB at a time. The memory is freed at once
+/// and reused by the allocations that follow, and by later parses.
+///
+/// WebAssembly memory never shrinks, so only a text that starts as a JSON
+/// object does would reserve: a large HTML page passed by mistake does not.
 #[cfg(target_arch = "wasm32")]
-fn reserve_memory(text_len: usize) {
+fn reserve_memory(text: &str) {
     /// Below this size a document needs few growth steps.
     const MIN_TEXT_LEN: usize = 64 * 1024;
     /// Bytes of memory per byte of text, as measured (9 to 13) for
@@ -107,7 +110,11 @@ fn reserve_memory(text_len: usize) {
     /// JSON at all. WebAssembly memory never shrinks, so it stays reserved.
     const MAX_RESERVE: usize = 256 << 20;
 
-    if text_len < MIN_TEXT_LEN {
+    let text_len = text.len();
+    let starts_as_object = text
+        .trim_start_matches([' ', '\t', '\n', '\r'])
+        .starts_with('{');
+    if text_len < MIN_TEXT_LEN || !starts_as_object {
         return;
     }
     let size = text_len
@@ -123,8 +130,8 @@ fn reserve_memory(text_len: usize) {
 
 fn not_json(error: json::ParseError) -> Error {
     Error::invalid_response(format!(
-        "the session document is not valid JSON ({}); check that the lookup URL points at \
-         the session endpoint",
+        "the session document is not valid JSON ({}); if it came from a lookup, check that \
+         baseUrl points at the session endpoint",
         error.describe()
     ))
 }
@@ -381,7 +388,7 @@ impl Reader {
     }
 
     /// Reads a map from string to string, dropping each value that is not a string.
-    /// The pairs come sorted by key.
+    /// Returns the pairs sorted by key.
     fn string_map(&mut self, path: &str, value: Option<&Value>) -> Vec<(String, String)> {
         let mut strings = Vec::new();
         for (key, item) in self.map(path, value).into_iter().flatten() {
@@ -470,7 +477,7 @@ impl Reader {
         entries
     }
 
-    /// The meters come sorted by id.
+    /// Returns the meters sorted by id.
     fn meters(&mut self, value: Option<&Value>) -> Vec<Meter> {
         let path = "access_model.meters";
         let mut meters = Vec::new();
@@ -497,7 +504,7 @@ impl Reader {
         sorted_by_key(meters, |meter| &meter.id)
     }
 
-    /// The credits come sorted by id.
+    /// Returns the credits sorted by id.
     fn credits(&mut self, value: Option<&Value>) -> Vec<Credit> {
         let path = "access_model.credits";
         let mut credits = Vec::new();

@@ -57,6 +57,8 @@ const ARTICLES = [
     ],
   },
   {
+    // The sample with content id transforms (tests/fixtures/transforms.json)
+    // delivers only section-politics, so this page is metered under it too.
     contentId: "/sport/final-score?utm=x",
     entitlementId: "section-politics",
     headline: "Final score: Gazette City win the cup in extra time",

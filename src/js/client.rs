@@ -10,7 +10,8 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::{AbortController, AbortSignal, Headers, RequestCredentials};
 
 use super::convert::{
-    check_option_names, get, optional_string, options_object, required_string, set, type_name,
+    check_option_names, get, optional_string, options_object, read_option, required_string, set,
+    type_name,
 };
 use super::platform::{has_page_url, now_ms, session_cookie, sleep, StorageArea, MAX_TIMER_MS};
 use super::registry::{self, Age, CacheMode, InFlight};
@@ -94,15 +95,15 @@ impl SessionClient {
         check_option_names(&options, "SessionClient options", &OPTION_NAMES)?;
         let config = Config {
             request: read_request_config(&options)?,
-            cache: read_cache_mode(&get(&options, "cache"))?,
+            cache: read_cache_mode(&read_option(&options, "cache")?)?,
             cache_ttl_ms: read_number(
-                &get(&options, "cacheTtlMs"),
+                &read_option(&options, "cacheTtlMs")?,
                 "cacheTtlMs",
                 60_000.0,
                 0.0,
                 MAX_TIMER_MS,
             )?,
-            stale_on_error: read_on_error(&get(&options, "onError"))?,
+            stale_on_error: read_on_error(&read_option(&options, "onError")?)?,
         };
         Ok(SessionClient {
             config: Rc::new(config),
@@ -528,8 +529,8 @@ fn refresh_result(session: &JsValue, satisfied: bool) -> JsValue {
 /// Reads the options that shape each request: the endpoint, credentials,
 /// headers, timeout, retries, prerendering, body limit and debug log.
 fn read_request_config(options: &JsValue) -> Result<RequestConfig, JsValue> {
-    let option = |name: &'static str| get(options, name);
-    let base_url = required_string(&option("baseUrl"), "baseUrl")?;
+    let option = |name: &'static str| read_option(options, name);
+    let base_url = required_string(&option("baseUrl")?, "baseUrl")?;
     check_base_url(&base_url).map_err(to_js_error)?;
     if !is_absolute_url(&base_url) && !has_page_url() {
         return Err(invalid_argument(format!(
@@ -537,17 +538,17 @@ fn read_request_config(options: &JsValue) -> Result<RequestConfig, JsValue> {
              to resolve it against; pass an absolute http: or https: URL"
         )));
     }
-    let site = required_string(&option("site"), "site")?;
+    let site = required_string(&option("site")?, "site")?;
     check_segment("site", &site).map_err(to_js_error)?;
     let retry_base_ms = read_number(
-        &option("retryBaseMs"),
+        &option("retryBaseMs")?,
         "retryBaseMs",
         200.0,
         0.0,
         MAX_TIMER_MS,
     )?;
     let retry_max_ms = read_number(
-        &option("retryMaxMs"),
+        &option("retryMaxMs")?,
         "retryMaxMs",
         5000.0,
         0.0,
@@ -556,26 +557,32 @@ fn read_request_config(options: &JsValue) -> Result<RequestConfig, JsValue> {
     Ok(RequestConfig {
         base_url,
         site,
-        credentials: read_credentials(&option("credentials"))?,
-        headers: read_headers(&option("headers"))?,
-        timeout_ms: read_number(&option("timeoutMs"), "timeoutMs", 3000.0, 1.0, MAX_TIMER_MS)?
-            .ceil() as i32,
-        retries: read_integer(&option("retries"), "retries", 2.0, 0.0, MAX_RETRIES)? as u32,
+        credentials: read_credentials(&option("credentials")?)?,
+        headers: read_headers(&option("headers")?)?,
+        timeout_ms: read_number(
+            &option("timeoutMs")?,
+            "timeoutMs",
+            3000.0,
+            1.0,
+            MAX_TIMER_MS,
+        )?
+        .ceil() as i32,
+        retries: read_integer(&option("retries")?, "retries", 2.0, 0.0, MAX_RETRIES)? as u32,
         retry_base_ms,
         retry_max_ms,
         defer_while_prerendering: read_flag(
-            &option("deferWhilePrerendering"),
+            &option("deferWhilePrerendering")?,
             "deferWhilePrerendering",
             true,
         )?,
         max_bytes: read_integer(
-            &option("maxBytes"),
+            &option("maxBytes")?,
             "maxBytes",
             DEFAULT_MAX_BYTES,
             1.0,
             MAX_MAX_BYTES,
         )? as usize,
-        debug: read_flag(&option("debug"), "debug", false)?,
+        debug: read_flag(&option("debug")?, "debug", false)?,
     })
 }
 
@@ -754,8 +761,12 @@ fn read_fetch_arguments(
     };
     check_segment("sessionId", &session_id).map_err(to_js_error)?;
     let options = options_object(options, "fetchSession options", &["signal", "fresh"])?;
-    let fresh = read_flag(&get(&options, "fresh"), "fresh", false)?;
-    Ok((session_id, read_signal(&get(&options, "signal"))?, fresh))
+    let fresh = read_flag(&read_option(&options, "fresh")?, "fresh", false)?;
+    Ok((
+        session_id,
+        read_signal(&read_option(&options, "signal")?)?,
+        fresh,
+    ))
 }
 
 fn read_signal(signal: &JsValue) -> Result<Option<AbortSignal>, JsValue> {
@@ -790,15 +801,21 @@ fn read_refresh_until_arguments(
         "refreshUntil options",
         &["attempts", "intervalMs", "signal"],
     )?;
-    let attempts = read_integer(&get(&options, "attempts"), "attempts", 5.0, 1.0, 1000.0)?;
+    let attempts = read_integer(
+        &read_option(&options, "attempts")?,
+        "attempts",
+        5.0,
+        1.0,
+        1000.0,
+    )?;
     let interval_ms = read_number(
-        &get(&options, "intervalMs"),
+        &read_option(&options, "intervalMs")?,
         "intervalMs",
         1000.0,
         0.0,
         MAX_TIMER_MS,
     )?;
-    let signal = read_signal(&get(&options, "signal"))?;
+    let signal = read_signal(&read_option(&options, "signal")?)?;
     Ok((
         session_id,
         predicate.clone(),

@@ -51,7 +51,7 @@ pub(crate) fn set(object: &Object, key: &'static str, value: &JsValue) {
 }
 
 /// Reads `object[key]`, or `undefined` when `object` is not an object or the
-/// getter throws.
+/// getter throws. For values this crate made, such as its own errors.
 pub(crate) fn get(object: &JsValue, key: &'static str) -> JsValue {
     if !object.is_object() {
         return JsValue::UNDEFINED;
@@ -59,7 +59,28 @@ pub(crate) fn get(object: &JsValue, key: &'static str) -> JsValue {
     Reflect::get(object, &interned(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
-/// Describes a JavaScript value's type for a message, without its contents.
+/// Reads the option `key` of a caller's options object, `undefined` when
+/// `options` is not an object. A getter that throws fails as
+/// `invalid_argument`, so that a broken option is never read as absent. The
+/// message names the exception's type only, because its text may hold
+/// anything.
+pub(crate) fn read_option(options: &JsValue, key: &'static str) -> Result<JsValue, JsValue> {
+    if !options.is_object() {
+        return Ok(JsValue::UNDEFINED);
+    }
+    Reflect::get(options, &interned(key)).map_err(|error| {
+        let kind = error
+            .dyn_ref::<js_sys::Error>()
+            .map(|error| String::from(error.name()))
+            .unwrap_or_else(|| type_name(&error));
+        invalid_argument(format!(
+            "reading the option {key} threw {kind}; pass a plain value for {key}"
+        ))
+    })
+}
+
+/// Describes a JavaScript value's type for a message, without its contents:
+/// `a number`, `an array`, `null`, `undefined`.
 pub(crate) fn type_name(value: &JsValue) -> String {
     if value.is_null() {
         return "null".to_owned();
@@ -67,7 +88,12 @@ pub(crate) fn type_name(value: &JsValue) -> String {
     if Array::is_array(value) {
         return "an array".to_owned();
     }
-    value.js_typeof().as_string().unwrap_or_default()
+    let kind = value.js_typeof().as_string().unwrap_or_default();
+    match kind.as_str() {
+        "undefined" => kind,
+        "object" => "an object".to_owned(),
+        _ => ["a ", &kind].concat(),
+    }
 }
 
 /// Reads a required, non-empty string argument named `name`.
@@ -93,7 +119,7 @@ pub(crate) fn optional_string(value: &JsValue, name: &str) -> Result<Option<Stri
     // as UTF-8, with U+FFFD for each lone surrogate.
     let Some(text) = value.as_string() else {
         return Err(invalid_argument(format!(
-            "{name} must be a string, but it is {}",
+            "{name} must be a string, but it is {}; pass a non-empty string",
             type_name(value)
         )));
     };
@@ -104,8 +130,7 @@ pub(crate) fn optional_string(value: &JsValue, name: &str) -> Result<Option<Stri
         && !value.unchecked_ref::<JsString>().is_valid_utf16();
     if lone_surrogate {
         return Err(invalid_argument(format!(
-            "{name} contains a lone surrogate, which cannot be encoded in a URL; pass well-formed \
-             text"
+            "{name} contains a lone surrogate, which no id or URL can hold; pass well-formed text"
         )));
     }
     Ok(Some(text))
@@ -123,8 +148,10 @@ pub(crate) fn options_object(
     }
     if !value.is_object() || Array::is_array(value) {
         return Err(invalid_argument(format!(
-            "{name} must be an object, but it is {}",
-            type_name(value)
+            "{name} must be an object, but it is {}; pass an object with the options {}, or \
+             leave it out",
+            type_name(value),
+            allowed.join(", ")
         )));
     }
     check_option_names(value, name, allowed)?;

@@ -90,7 +90,12 @@ async fn attempt(
     let canceller = Canceller::start(config.timeout_ms, signal).map_err(|error| (error, None))?;
 
     let failure = |error: JsValue| {
-        let error = request_error(config, session_id, canceller.cause(), &js_error_text(&error));
+        let error = request_error(
+            config,
+            session_id,
+            canceller.cause(),
+            &js_error_text(&error),
+        );
         (error, None)
     };
     let request = new_request(&url, config, &canceller.signal()).map_err(failure)?;
@@ -154,7 +159,11 @@ extern "C" {
 
 /// Builds the `GET` request of one attempt: `Accept: application/json`, the
 /// client's headers and credentials, and the attempt's abort signal.
-fn new_request(url: &str, config: &RequestConfig, signal: &AbortSignal) -> Result<Request, JsValue> {
+fn new_request(
+    url: &str,
+    config: &RequestConfig,
+    signal: &AbortSignal,
+) -> Result<Request, JsValue> {
     let headers = Headers::new()?;
     headers.append("Accept", "application/json")?;
     for (name, value) in &config.headers {

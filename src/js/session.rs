@@ -6,7 +6,7 @@ use js_sys::{Array, Date, Object, JSON};
 use wasm_bindgen::prelude::*;
 
 use super::convert::{
-    get, optional_string, options_object, parse_own_json, required_string, set, to_date,
+    optional_string, options_object, parse_own_json, read_option, required_string, set, to_date,
     to_optional_date, to_optional_number, to_optional_string, to_string_array, type_name,
 };
 use super::{debug, invalid_argument, to_js_error};
@@ -74,11 +74,7 @@ impl JsSession {
         #[wasm_bindgen(unchecked_optional_param_type = "SessionOptions")] options: JsValue,
     ) -> Result<JsSession, JsValue> {
         let session_id = session_id_option(&options)?;
-        if value.is_undefined() {
-            return Err(to_js_error(Error::invalid_response(
-                "the session document is undefined; pass the parsed JSON object",
-            )));
-        }
+        check_plain_document(&value).map_err(to_js_error)?;
         // Reading the JSON text, `fromJson(x)` and `parse(JSON.stringify(x))`
         // agree.
         let text = JSON::stringify(&value)
@@ -220,7 +216,8 @@ impl JsSession {
     ) -> Result<JsValue, JsValue> {
         let content_id = required_string(&content_id, "contentId")?;
         let options = options_object(&options, "decide options", &["entitlementId"])?;
-        let entitlement_id = optional_string(&get(&options, "entitlementId"), "entitlementId")?;
+        let entitlement_id =
+            optional_string(&read_option(&options, "entitlementId")?, "entitlementId")?;
         let decision = self
             .inner
             .decide(&content_id, entitlement_id.as_deref())
@@ -438,13 +435,50 @@ impl JsSession {
 
 fn session_id_option(options: &JsValue) -> Result<Option<String>, JsValue> {
     let options = options_object(options, "Session options", &["sessionId"])?;
-    let session_id = optional_string(&get(&options, "sessionId"), "sessionId")?;
+    let session_id = optional_string(&read_option(&options, "sessionId")?, "sessionId")?;
     if session_id.as_deref() == Some("") {
         return Err(invalid_argument(
             "sessionId is empty; pass the session id or leave it out".to_owned(),
         ));
     }
     Ok(session_id)
+}
+
+/// Rejects a value that `JSON.stringify` would not write as the object it
+/// is: `undefined`, a function or symbol (no JSON at all), JSON text (which
+/// `Session.parse` reads), and an instance of a class such as `Map` or
+/// `Date`, which would read as an empty object or a string. An array, a
+/// number or `null` fails later, as a document that is not an object.
+fn check_plain_document(value: &JsValue) -> Result<(), Error> {
+    let problem = if value.is_undefined() {
+        "the session document is undefined; pass the parsed JSON object".to_owned()
+    } else if value.is_function() || value.is_symbol() {
+        format!(
+            "the session document is {}, which has no JSON form; pass the parsed JSON object",
+            type_name(value)
+        )
+    } else if let Some(text) = value.as_string() {
+        format!(
+            "the session document is a string of {} characters; use Session.parse for JSON \
+             text, or pass the parsed object",
+            text.chars().count()
+        )
+    } else if value.is_object() && !Array::is_array(value) {
+        let prototype = Object::get_prototype_of(value);
+        let plain = prototype.is_null() || prototype == Object::get_prototype_of(&Object::new());
+        if plain {
+            return Ok(());
+        }
+        let class = String::from(prototype.constructor().name());
+        format!(
+            "the session document is an instance of {}, not a plain object; pass the parsed \
+             JSON object",
+            if class.is_empty() { "a class" } else { &class }
+        )
+    } else {
+        return Ok(());
+    };
+    Err(Error::invalid_response(problem))
 }
 
 fn js_message(error: &JsValue) -> String {

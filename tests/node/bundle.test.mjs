@@ -145,6 +145,47 @@ describe("expected answers for the sample documents", () => {
       Session.parse(text).decide("/sport/final-score?utm=x", { entitlementId: "section-politics" }));
   });
 
+  test("fromJson rejects values that are not plain objects", () => {
+    const cases = [
+      ['{"v": 1}', /a string of 8 characters; use Session.parse/],
+      [new Map([["v", 1]]), /an instance of Map, not a plain object/],
+      [new Date(0), /an instance of Date, not a plain object/],
+      [() => ({}), /a function, which has no JSON form/],
+      [Symbol("document"), /a symbol, which has no JSON form/],
+      [undefined, /undefined; pass the parsed JSON object/],
+      [[{ v: 1 }], /must be a JSON object, but it is an array of 1 item/],
+    ];
+    for (const [value, message] of cases) {
+      assert.throws(() => Session.fromJson(value), { name: "ZephrSessionError", code: "invalid_response", message });
+    }
+    assert.equal(Session.fromJson(Object.assign(Object.create(null), { v: 3 })).version, 3);
+  });
+
+  test("an option getter that throws is an invalid argument", () => {
+    const session = fixture("anonymous-metered");
+    const options = {
+      get entitlementId() {
+        throw new RangeError("secret detail");
+      },
+    };
+    assert.throws(() => session.decide("article-1", options), (error) => {
+      assert.equal(error.name, "ZephrSessionError");
+      assert.equal(error.code, "invalid_argument");
+      assert.match(error.message, /reading the option entitlementId threw RangeError/);
+      assert.doesNotMatch(error.message, /secret detail/);
+      return true;
+    });
+  });
+
+  test("wrong argument types name the type and the fix", () => {
+    const session = fixture("anonymous-metered");
+    assert.throws(() => session.decide(42), { message: "contentId must be a string, but it is a number; pass a non-empty string" });
+    assert.throws(() => session.decide("a", "premium"), {
+      message: "decide options must be an object, but it is a string; pass an object with the options entitlementId, or leave it out",
+    });
+    assert.throws(() => session.decide("\ud800"), { code: "invalid_argument", message: /lone surrogate, which no id or URL can hold/ });
+  });
+
   test("__proto__ is an ordinary meter id", () => {
     const session = Session.parse('{"access_model":{"meters":{"__proto__":{"remainingCredits":2}}}}');
     assert.equal(session.remainingCredits("__proto__"), 2);
