@@ -5,7 +5,7 @@
 #
 # Size is deterministic for a given toolchain, so this check cannot flake.
 # When a change makes the bundle smaller, lower the budget to the new size
-# plus a little room in the same commit; this check then fails on any later
+# plus a little room in the same commit. Then this check fails on any later
 # change that gives the saving back. The target is 20000 bytes.
 set -euo pipefail
 

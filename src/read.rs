@@ -31,11 +31,11 @@ impl Session {
     /// `session_id` is the id the document was fetched for; it picks
     /// [`Session::current_session`] among several entries of `sessions`.
     ///
-    /// The text is read as JavaScript's `JSON.parse` reads it: an escaped
-    /// lone surrogate such as `"\ud800"` reads as U+FFFD, a number beyond
-    /// the range of an `f64` such as `1e400` reads as `null`, and an object
-    /// that repeats a key keeps the last value at the position of the first.
-    /// [`Session::document`] contains U+FFFD and `null` in their place.
+    /// The text is read as JavaScript's `JSON.parse` reads it, with one
+    /// difference: an escaped lone surrogate such as `"\ud800"` reads as
+    /// U+FFFD. A number beyond the range of an `f64`, such as `1e400`, reads
+    /// as `null`. An object that repeats a key keeps the last value at the
+    /// position of the first.
     ///
     /// Text with more than 127 arrays and objects nested in each other,
     /// counting the top-level object, fails, so deep nesting cannot exhaust

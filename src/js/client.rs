@@ -674,9 +674,9 @@ fn read_number(
     }
 }
 
-/// Formats a number as JavaScript's `String(number)` does, which is also
-/// how the caller wrote it; Rust's float formatting would add about 20 KB
-/// to the bundle.
+/// Formats a number as JavaScript's `String(number)` does, the form a
+/// JavaScript caller knows. Rust's float formatting measured about 20 KB of
+/// the wasm module before compression.
 fn format_number(number: f64) -> String {
     js_sys::Number::from(number)
         .to_string_with_radix(10)

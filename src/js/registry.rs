@@ -52,7 +52,7 @@ pub(crate) struct InFlight {
     pub(crate) waiters: std::cell::Cell<usize>,
 }
 
-/// A small map kept as a list. A page holds a few sessions at most, and a
+/// A small map kept as a list. A page has a few sessions at most, and a
 /// list costs far fewer bundle bytes than a hash map.
 struct Keyed<V>(Vec<(String, V)>);
 

@@ -152,7 +152,7 @@ enum BodyFailure {
 
 #[wasm_bindgen]
 extern "C" {
-    /// The global `fetch`, which browsers, workers and Node all have.
+    /// Calls the global `fetch`, which browsers, workers and Node all have.
     #[wasm_bindgen(js_name = fetch)]
     fn global_fetch(request: &Request) -> js_sys::Promise;
 }
