@@ -675,7 +675,7 @@ fn read_number(
 }
 
 /// Formats a number as JavaScript's `String(number)` does, the form a
-/// JavaScript caller knows. Rust's float formatting measured about 20 KB of
+/// JavaScript caller expects. Rust's float formatting measured about 20 KB of
 /// the wasm module before compression.
 fn format_number(number: f64) -> String {
     js_sys::Number::from(number)

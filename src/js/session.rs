@@ -469,7 +469,12 @@ fn check_plain_document(value: &JsValue) -> Result<(), Error> {
         if plain {
             return Ok(());
         }
-        let class = String::from(prototype.constructor().name());
+        // A prototype need not have a constructor, so it is read with care.
+        let class = js_sys::Reflect::get(&prototype, &JsValue::from_str("constructor"))
+            .ok()
+            .and_then(|constructor| constructor.dyn_into::<js_sys::Function>().ok())
+            .map(|constructor| String::from(constructor.name()))
+            .unwrap_or_default();
         format!(
             "the session document is an instance of {}, not a plain object; pass the parsed \
              JSON object",

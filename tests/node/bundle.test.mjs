@@ -159,6 +159,12 @@ describe("expected answers for the sample documents", () => {
       assert.throws(() => Session.fromJson(value), { name: "ZephrSessionError", code: "invalid_response", message });
     }
     assert.equal(Session.fromJson(Object.assign(Object.create(null), { v: 3 })).version, 3);
+    const orphan = Object.assign(Object.create(Object.create(null)), { v: 3 });
+    assert.throws(() => Session.fromJson(orphan), {
+      name: "ZephrSessionError",
+      code: "invalid_response",
+      message: /an instance of a class, not a plain object/,
+    });
   });
 
   test("an option getter that throws is an invalid argument", () => {
