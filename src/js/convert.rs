@@ -22,7 +22,9 @@ pub(crate) fn interned(text: &'static str) -> JsValue {
         let Ok(mut cache) = cache.try_borrow_mut() else {
             return JsValue::from_str(text);
         };
-        if let Some((_, value)) = cache.iter().find(|(known, _)| *known == text) {
+        // The same literal has the same address, which is faster to compare
+        // than its text; another copy of a text only adds an entry.
+        if let Some((_, value)) = cache.iter().find(|(known, _)| std::ptr::eq(*known, text)) {
             return value.clone();
         }
         let value = JsValue::from_str(text);
@@ -68,15 +70,18 @@ pub(crate) fn read_option(options: &JsValue, key: &'static str) -> Result<JsValu
     if !options.is_object() {
         return Ok(JsValue::UNDEFINED);
     }
-    Reflect::get(options, &interned(key)).map_err(|error| {
-        let kind = error
-            .dyn_ref::<js_sys::Error>()
-            .map(|error| String::from(error.name()))
-            .unwrap_or_else(|| type_name(&error));
-        invalid_argument(format!(
-            "reading the option {key} threw {kind}; pass a plain value for {key}"
-        ))
-    })
+    Reflect::get(options, &interned(key)).map_err(|error| option_threw(key, &error))
+}
+
+/// Builds the `invalid_argument` error for an option whose getter threw `error`.
+pub(crate) fn option_threw(key: &str, error: &JsValue) -> JsValue {
+    let kind = error
+        .dyn_ref::<js_sys::Error>()
+        .map(|error| String::from(error.name()))
+        .unwrap_or_else(|| type_name(error));
+    invalid_argument(format!(
+        "reading the option {key} threw {kind}; pass a plain value for {key}"
+    ))
 }
 
 /// Describes a JavaScript value's type for a message, without its contents:
@@ -112,12 +117,13 @@ pub(crate) fn required_string(value: &JsValue, name: &str) -> Result<String, JsV
 /// Reads an optional string argument: `undefined` and `null` are absent, and
 /// any other type than a string is an error.
 pub(crate) fn optional_string(value: &JsValue, name: &str) -> Result<Option<String>, JsValue> {
-    if value.is_undefined() || value.is_null() {
-        return Ok(None);
-    }
     // One call across the boundary in the common case: the string comes back
-    // as UTF-8, with U+FFFD for each lone surrogate.
+    // as UTF-8, with U+FFFD for each lone surrogate. The other types are
+    // checked only when the value is not a string.
     let Some(text) = value.as_string() else {
+        if value.is_undefined() || value.is_null() {
+            return Ok(None);
+        }
         return Err(invalid_argument(format!(
             "{name} must be a string, but it is {}; pass a non-empty string",
             type_name(value)
@@ -166,7 +172,9 @@ pub(crate) fn check_option_names(
     name: &str,
     allowed: &[&'static str],
 ) -> Result<(), JsValue> {
-    for key in Object::keys(options.unchecked_ref::<Object>()) {
+    let keys = Object::keys(options.unchecked_ref::<Object>());
+    for index in 0..keys.length() {
+        let key = keys.get(index);
         // Compared as JavaScript strings, so that a valid key is never
         // copied into wasm memory.
         if allowed

@@ -242,6 +242,62 @@ describe("expected answers for the sample documents", () => {
     assert.throws(() => Session.parse("[1]"), { name: "ZephrSessionError", code: "invalid_response" });
     assert.equal(session.remainingCredits("property1"), 5);
   });
+
+  test("decisions name many meters and credits", () => {
+    // More meters and credits than a session keeps the strings of, decided
+    // twice over in two orders, so that a reused string would show up as a
+    // wrong id.
+    const meters = {};
+    const credits = {};
+    const entitlements = [];
+    for (let index = 0; index < 20; index++) {
+      meters[`meter-${index}`] = { remainingCredits: index + 1, contentIds: [] };
+      credits[`credit-${index}`] = { remainingCredits: index + 1, contentIds: [] };
+      entitlements.push({ id: `via-meter-${index}`, direct: false, meteredBy: [`meter-${index}`], creditedBy: [] });
+      entitlements.push({ id: `via-credit-${index}`, direct: false, meteredBy: [], creditedBy: [`credit-${index}`] });
+    }
+    const session = Session.fromJson({
+      access_model: { meters, credits, delivered_entitlements: entitlements },
+    });
+    const order = [...Array(20).keys()];
+    for (const indexes of [order, [...order].reverse(), order]) {
+      for (const index of indexes) {
+        assert.deepEqual(session.decide("article", { entitlementId: `via-meter-${index}` }), {
+          granted: true,
+          reason: "meter",
+          entitlementId: `via-meter-${index}`,
+          meterId: `meter-${index}`,
+          remainingCredits: index + 1,
+        });
+        const decision = session.decide("article", { entitlementId: `via-credit-${index}` });
+        assert.deepEqual(decision, {
+          granted: true,
+          reason: "credit",
+          entitlementId: `via-credit-${index}`,
+          creditId: `credit-${index}`,
+          remainingCredits: index + 1,
+        });
+        assert.deepEqual(Object.keys(decision), ["granted", "reason", "entitlementId", "creditId", "remainingCredits"]);
+      }
+    }
+  });
+
+  test("decision by content id names it", () => {
+    const session = Session.fromJson({
+      access_model: { delivered_entitlements: [{ id: "article-é", direct: true, meteredBy: [], creditedBy: [] }] },
+    });
+    assert.deepEqual(session.decide("article-é"), { granted: true, reason: "entitlement", entitlementId: "article-é" });
+    assert.deepEqual(session.decide("article-é", { entitlementId: undefined }), {
+      granted: true,
+      reason: "entitlement",
+      entitlementId: "article-é",
+    });
+    assert.deepEqual(session.decide("other", { entitlementId: "article-é" }), {
+      granted: true,
+      reason: "entitlement",
+      entitlementId: "article-é",
+    });
+  });
 });
 
 describe("SessionClient over Node's fetch", () => {
