@@ -115,6 +115,28 @@ function growthTable(calls, documents) {
   return [header, rule, ...rows].join("\n");
 }
 
+const PHASE_PATHS = [
+  ["module-client", "module, client"],
+  ["module-parse", "module, `Session.parse`"],
+  ["baseline", "baseline"],
+];
+
+/**
+ * Renders the median time of each step of the first-decision loads, by path.
+ * A path without a step leaves its cell empty.
+ */
+function phaseTable(phases) {
+  const steps = ["import", "init", "lookup", "parse", "decide", "parse again"];
+  const cell = (path, step) => {
+    const values = (phases[path] ?? []).map((load) => load.find(([name]) => name === step)?.[1]).filter((value) => value !== undefined);
+    return values.length === 0 ? "" : ms(median(values));
+  };
+  const header = `| step | ${PHASE_PATHS.map(([, label]) => label).join(" | ")} |`;
+  const rule = `|---|${PHASE_PATHS.map(() => "---:").join("|")}|`;
+  const rows = steps.map((step) => `| ${step} | ${PHASE_PATHS.map(([path]) => cell(path, step)).join(" | ")} |`);
+  return [header, rule, ...rows].join("\n");
+}
+
 function met(condition) {
   return condition ? "met" : "missed";
 }
@@ -125,8 +147,8 @@ export function renderSection({ date, settings, compared, documents, sizes, firs
   const byName = (name) => generated.find((document) => document.name === name);
   const group = (name) => generated.filter((document) => document.group === name);
 
-  const firstMedian = Object.fromEntries(Object.entries(firstDecisions).map(([path, values]) => [path, median(values)]));
-  const firstP95 = Object.fromEntries(Object.entries(firstDecisions).map(([path, values]) => [path, p95(values)]));
+  const firstMedian = Object.fromEntries(Object.entries(firstDecisions.elapsed).map(([path, values]) => [path, median(values)]));
+  const firstP95 = Object.fromEntries(Object.entries(firstDecisions.elapsed).map(([path, values]) => [path, p95(values)]));
   const firstRow = (label, path) =>
     `| ${label} | ${ms(firstMedian[path])} | ${ms(firstMedian.baseline)} | ${ratio(firstMedian[path], firstMedian.baseline)} | ${ms(firstP95[path])} | ${ms(firstP95.baseline)} | ${ratio(firstP95[path], firstP95.baseline)} |`;
 
@@ -218,6 +240,11 @@ dates, warnings and the rest of the \`Session\` API.
 ${firstRow("module, `SessionClient.fetchSession`", "module-client")}
 ${firstRow("module, `fetch` and `Session.parse`", "module-parse")}
 
+Where the time goes, as the median of each step over the same loads (the
+medians of the steps need not add up to the median of the whole):
+
+${phaseTable(firstDecisions.phases)}
+
 ${settings.loads} cold loads of \`bench/first-decision.html\` for each path, each in a
 new browser context, so with an empty HTTP cache and no code cache (the
 server also sends \`Cache-Control: no-store\`, and it saw one download of the
@@ -232,6 +259,14 @@ baseline imports \`bench/baseline.js\`, fetches and parses. The document is the
 sample anonymous reader (\`${firstDecision.session}.json\`, ${grouped(firstDocument.text.length)} bytes), served by
 a Node server on 127.0.0.1, and the decision is
 \`decide("${firstDecision.content}", { entitlementId: "${firstDecision.entitlement}" })\`. p95 is the nearest rank.
+
+The steps: \`import\` loads the JavaScript file (the glue or the baseline),
+\`init\` fetches and compiles the wasm file, \`lookup\` fetches the document
+(for the client path, creating the client and \`fetchSession\`, which
+includes its parse), \`parse\` reads it and \`decide\` answers. \`parse again\`
+parses the same text a second time after the clock stopped: the difference
+from the first \`parse\` is work done once per page, mostly V8 compiling
+each wasm function on its first call.
 
 ### Helper cost
 

@@ -267,6 +267,7 @@ async function coldLoad(browser, baseUrl, variant) {
  */
 async function timeFirstDecisions(browser, server, loads, expected) {
   const elapsed = Object.fromEntries(FIRST_DECISION_PATHS.map((variant) => [variant, []]));
+  const phases = Object.fromEntries(FIRST_DECISION_PATHS.map((variant) => [variant, []]));
   for (let round = -1; round < loads; round++) {
     for (let turn = 0; turn < FIRST_DECISION_PATHS.length; turn++) {
       const variant = FIRST_DECISION_PATHS[(Math.max(round, 0) + turn) % FIRST_DECISION_PATHS.length];
@@ -276,6 +277,7 @@ async function timeFirstDecisions(browser, server, loads, expected) {
       }
       if (round >= 0) {
         elapsed[variant].push(result.elapsed);
+        phases[variant].push(result.phases);
       }
     }
     if (round >= 0 && (round + 1) % 10 === 0) {
@@ -295,7 +297,7 @@ async function timeFirstDecisions(browser, server, loads, expected) {
         `but the server saw ${wasmRequests} and ${baselineRequests}`,
     );
   }
-  return elapsed;
+  return { elapsed, phases };
 }
 
 /** Lists the timings of the calls page: the sample documents together, then each generated document. */
