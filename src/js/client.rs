@@ -4,14 +4,14 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use js_sys::{Function, Object, Promise};
+use js_sys::{Function, Promise};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::{AbortController, AbortSignal, Headers, RequestCredentials};
 
 use super::convert::{
-    check_option_names, get, optional_string, options_object, read_option, required_string, set,
-    type_name,
+    check_option_names, get, optional_string, options_object, own_entries, plain_object,
+    read_option, required_string, set, type_name, unreadable,
 };
 use super::platform::{has_page_url, now_ms, session_cookie, sleep, StorageArea, MAX_TIMER_MS};
 use super::registry::{self, Age, CacheMode, InFlight};
@@ -520,7 +520,7 @@ fn is_code(error: &JsValue, code: ErrorCode) -> bool {
 }
 
 fn refresh_result(session: &JsValue, satisfied: bool) -> JsValue {
-    let result = Object::new();
+    let result = plain_object(r#"{"session":null,"satisfied":false}"#);
     set(&result, "session", session);
     set(&result, "satisfied", &JsValue::from_bool(satisfied));
     result.into()
@@ -715,11 +715,16 @@ fn read_headers(value: &JsValue) -> Result<Vec<(String, String)>, JsValue> {
         )));
     }
     let entries: Vec<JsValue> = match js_sys::try_iter(value) {
-        Ok(Some(iterator)) => iterator.collect::<Result<_, _>>()?,
-        _ => Object::entries(value.unchecked_ref::<Object>())
-            .iter()
-            .collect(),
-    };
+        Ok(Some(iterator)) => iterator.collect::<Result<_, _>>(),
+        _ => own_entries(value).map(|entries| entries.iter().collect()),
+    }
+    .map_err(|error| {
+        unreadable(
+            "headers",
+            &error,
+            "a plain object, a Headers, a Map or an array of pairs",
+        )
+    })?;
     let probe = Headers::new()?;
     let mut headers = Vec::new();
     for entry in entries {

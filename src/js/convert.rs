@@ -47,7 +47,42 @@ extern "C" {
     pub(crate) fn parse_own_json(text: &str) -> JsValue;
 }
 
-/// Sets `object[key] = value` on a plain object this crate created.
+#[wasm_bindgen]
+extern "C" {
+    /// `Array.isArray`, which throws for a revoked `Proxy`.
+    #[wasm_bindgen(js_namespace = Array, js_name = isArray, catch)]
+    pub(crate) fn is_array(value: &JsValue) -> Result<bool, JsValue>;
+
+    /// `Object.keys`, which runs the traps of a `Proxy` and so may throw.
+    #[wasm_bindgen(js_namespace = Object, js_name = keys, catch)]
+    fn own_keys(value: &JsValue) -> Result<Array, JsValue>;
+
+    /// `Object.entries`, which runs getters and the traps of a `Proxy` and so
+    /// may throw.
+    #[wasm_bindgen(js_namespace = Object, js_name = entries, catch)]
+    pub(crate) fn own_entries(value: &JsValue) -> Result<Array, JsValue>;
+
+    /// `Object.getPrototypeOf`, which runs the trap of a `Proxy` and so may
+    /// throw.
+    #[wasm_bindgen(js_namespace = Object, js_name = getPrototypeOf, catch)]
+    pub(crate) fn prototype_of(value: &JsValue) -> Result<JsValue, JsValue>;
+
+    /// `JSON.parse` of a JavaScript string, only for the fixed texts of
+    /// [`plain_object`].
+    #[wasm_bindgen(js_namespace = JSON, js_name = parse)]
+    fn parse_fixed_json(text: &JsValue) -> Object;
+}
+
+/// Creates a plain object that already owns each key of `skeleton`, a JSON
+/// object text whose values are placeholders. Setting a key that the object
+/// owns never reaches `Object.prototype`, so a setter or read-only property
+/// that a page defined there cannot change the result or throw.
+pub(crate) fn plain_object(skeleton: &'static str) -> Object {
+    parse_fixed_json(&interned(skeleton))
+}
+
+/// Sets `object[key] = value` on a plain object from [`plain_object`] that
+/// owns `key`.
 pub(crate) fn set(object: &Object, key: &'static str, value: &JsValue) {
     reflect_set(object, &interned(key), value);
 }
@@ -75,10 +110,7 @@ pub(crate) fn read_option(options: &JsValue, key: &'static str) -> Result<JsValu
 
 /// Builds the `invalid_argument` error for an option whose getter threw `error`.
 pub(crate) fn option_threw(key: &str, error: &JsValue) -> JsValue {
-    let kind = error
-        .dyn_ref::<js_sys::Error>()
-        .map(|error| String::from(error.name()))
-        .unwrap_or_else(|| type_name(error));
+    let kind = thrown_kind(error);
     invalid_argument(format!(
         "reading the option {key} threw {kind}; pass a plain value for {key}"
     ))
@@ -90,7 +122,7 @@ pub(crate) fn type_name(value: &JsValue) -> String {
     if value.is_null() {
         return "null".to_owned();
     }
-    if Array::is_array(value) {
+    if is_array(value).unwrap_or(false) {
         return "an array".to_owned();
     }
     let kind = value.js_typeof().as_string().unwrap_or_default();
@@ -152,7 +184,8 @@ pub(crate) fn options_object(
     if value.is_undefined() || value.is_null() {
         return Ok(JsValue::UNDEFINED);
     }
-    if !value.is_object() || Array::is_array(value) {
+    let array = is_array(value).map_err(|error| unreadable(name, &error, "a plain object"))?;
+    if !value.is_object() || array {
         return Err(invalid_argument(format!(
             "{name} must be an object, but it is {}; pass an object with the options {}, or \
              leave it out",
@@ -172,7 +205,7 @@ pub(crate) fn check_option_names(
     name: &str,
     allowed: &[&'static str],
 ) -> Result<(), JsValue> {
-    let keys = Object::keys(options.unchecked_ref::<Object>());
+    let keys = own_keys(options).map_err(|error| unreadable(name, &error, "a plain object"))?;
     for index in 0..keys.length() {
         let key = keys.get(index);
         // Compared as JavaScript strings, so that a valid key is never
@@ -190,6 +223,26 @@ pub(crate) fn check_option_names(
         )));
     }
     Ok(())
+}
+
+/// Builds the `invalid_argument` error for an argument that threw `error`
+/// when it was inspected, as a revoked `Proxy` or one whose traps throw
+/// does. `expected` says what to pass instead.
+pub(crate) fn unreadable(name: &str, error: &JsValue, expected: &str) -> JsValue {
+    invalid_argument(format!(
+        "{name} could not be read: inspecting them threw {}; pass {expected}",
+        thrown_kind(error)
+    ))
+}
+
+/// Names what was thrown, for a message: the error's `name`, such as
+/// `TypeError`, or else the thrown value's type. Its text may hold anything,
+/// so a message never quotes it.
+fn thrown_kind(error: &JsValue) -> String {
+    error
+        .dyn_ref::<js_sys::Error>()
+        .map(|error| String::from(error.name()))
+        .unwrap_or_else(|| type_name(error))
 }
 
 /// Converts a timestamp to a JavaScript `Date`.

@@ -24,11 +24,24 @@ use crate::error::{Error, ErrorCode};
 /// `"ZephrSessionError"`, with `code` and `status` properties.
 pub(crate) fn to_js_error(error: Error) -> JsValue {
     let js_error = js_sys::Error::new(&error.message);
-    js_error.set_name("ZephrSessionError");
     let status = error.status.map_or(JsValue::UNDEFINED, JsValue::from);
-    convert::set(&js_error, "code", &JsValue::from_str(error.code.as_str()));
-    convert::set(&js_error, "status", &status);
+    define(&js_error, "name", &JsValue::from_str("ZephrSessionError"));
+    define(&js_error, "code", &JsValue::from_str(error.code.as_str()));
+    define(&js_error, "status", &status);
     js_error.into()
+}
+
+/// Defines `key` as an own, writable property of an error, as assignment
+/// would, but without reaching a setter or read-only property that a page
+/// defined on `Error.prototype` or `Object.prototype`.
+fn define(error: &js_sys::Error, key: &'static str, value: &JsValue) {
+    let descriptor = convert::plain_object(
+        r#"{"value":null,"writable":true,"enumerable":true,"configurable":true}"#,
+    );
+    convert::set(&descriptor, "value", value);
+    // This fails only on an object that is not extensible or a property
+    // that is not configurable, and a new error has neither.
+    let _ = js_sys::Reflect::define_property(error, &convert::interned(key), &descriptor);
 }
 
 /// Shorthand for an `invalid_argument` error as a JavaScript value.

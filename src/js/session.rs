@@ -1,14 +1,14 @@
 //! `Session`: a session document and every query a paywall makes of it.
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Array, Date, Object, JSON};
 use wasm_bindgen::prelude::*;
 
 use super::convert::{
-    interned, option_threw, optional_string, options_object, read_option, required_string, set,
-    to_date, to_optional_date, to_optional_number, to_optional_string, to_string_array, type_name,
+    is_array, option_threw, optional_string, options_object, parse_own_json, plain_object,
+    prototype_of, read_option, required_string, set, to_date, to_optional_date, to_optional_number,
+    to_optional_string, to_string_array, type_name,
 };
 use super::{debug, invalid_argument, to_js_error};
 use crate::date::{Timestamp, MAX_JS_DATE_MS};
@@ -25,8 +25,6 @@ pub struct JsSession {
     /// Whether `decide` and `isEntitled` log their results, for a session
     /// fetched by a client created with `debug: true`.
     debug: bool,
-    /// The JavaScript strings of the meter and credit ids of recent decisions.
-    id_values: RefCell<Vec<(Box<str>, JsValue)>>,
 }
 
 impl JsSession {
@@ -35,54 +33,12 @@ impl JsSession {
         JsSession::shared(Rc::new(inner), None, false)
     }
 
-    /// Builds the plain object `decide` returns, with `entitlement_id` as the
-    /// JavaScript string of the decision's entitlement id.
-    fn decision_object(&self, decision: &Decision, entitlement_id: Option<JsValue>) -> JsValue {
-        let object: DecisionObject = Object::new().unchecked_into();
-        object.set_granted(decision.granted);
-        object.set_reason(&interned(decision.reason.as_str()));
-        if let Some(id) = entitlement_id {
-            object.set_entitlement_id(&id);
-        }
-        if let Some(id) = &decision.meter_id {
-            object.set_meter_id(&self.id_value(id));
-        }
-        if let Some(id) = &decision.credit_id {
-            object.set_credit_id(&self.id_value(id));
-        }
-        if let Some(remaining) = decision.remaining_credits {
-            object.set_remaining_credits(remaining as f64);
-        }
-        object.into()
-    }
-
-    /// Returns the JavaScript string of a meter or credit id. The strings of
-    /// the last few ids are kept, because copying a string out of wasm memory
-    /// costs more than the decision itself.
-    fn id_value(&self, id: &str) -> JsValue {
-        /// Decisions on one page name few meters and credits.
-        const KEPT_IDS: usize = 8;
-        let Ok(mut kept) = self.id_values.try_borrow_mut() else {
-            return JsValue::from_str(id);
-        };
-        if let Some((_, value)) = kept.iter().find(|(known, _)| **known == *id) {
-            return value.clone();
-        }
-        let value = JsValue::from_str(id);
-        if kept.len() == KEPT_IDS {
-            kept.remove(0);
-        }
-        kept.push((id.into(), value.clone()));
-        value
-    }
-
     /// Wraps a document that the cache or other callers may share.
     pub(crate) fn shared(inner: Rc<Session>, stale_error: Option<JsValue>, debug: bool) -> Self {
         JsSession {
             inner,
             stale_error,
             debug,
-            id_values: RefCell::new(Vec::new()),
         }
     }
 }
@@ -259,7 +215,7 @@ impl JsSession {
         #[wasm_bindgen(js_name = contentId, unchecked_param_type = "string")] content_id: JsValue,
         #[wasm_bindgen(unchecked_optional_param_type = "DecideOptions")] options: JsValue,
     ) -> Result<JsValue, JsValue> {
-        let content_id_text = required_string(&content_id, "contentId")?;
+        let content_id = required_string(&content_id, "contentId")?;
         let options = options_object(&options, "decide options", &["entitlementId"])?;
         let entitlement_value = if options.is_undefined() {
             JsValue::UNDEFINED
@@ -272,29 +228,12 @@ impl JsSession {
         let entitlement_id = optional_string(&entitlement_value, "entitlementId")?;
         let decision = self
             .inner
-            .decide(&content_id_text, entitlement_id.as_deref())
+            .decide(&content_id, entitlement_id.as_deref())
             .map_err(to_js_error)?;
         if self.debug {
-            debug::log_decision(
-                "decide",
-                &content_id_text,
-                entitlement_id.as_deref(),
-                &decision,
-            );
+            debug::log_decision("decide", &content_id, entitlement_id.as_deref(), &decision);
         }
-        // The entitlement checked is the option or else the content id, so
-        // the caller's own string serves as the decision's entitlementId
-        // without a copy out of wasm memory.
-        let (checked_text, checked_value) = match &entitlement_id {
-            Some(text) => (text, &entitlement_value),
-            None => (&content_id_text, &content_id),
-        };
-        let entitlement_value = match &decision.entitlement_id {
-            Some(id) if id == checked_text => Some(checked_value.clone()),
-            Some(id) => Some(JsValue::from_str(id)),
-            None => None,
-        };
-        Ok(self.decision_object(&decision, entitlement_value))
+        Ok(decision_object(&decision))
     }
 
     /// Returns whether the entitlement is delivered, whatever its source or remaining credits.
@@ -532,9 +471,12 @@ fn check_plain_document(value: &JsValue) -> Result<(), Error> {
              text, or pass the parsed object",
             text.chars().count()
         )
-    } else if value.is_object() && !Array::is_array(value) {
-        let prototype = Object::get_prototype_of(value);
-        let plain = prototype.is_null() || prototype == Object::get_prototype_of(&Object::new());
+    } else if value.is_object() && !is_array(value).unwrap_or(true) {
+        // A Proxy whose trap throws cannot be read as JSON either, so it
+        // fails as a document that is not a plain object.
+        let prototype = prototype_of(value).unwrap_or(JsValue::UNDEFINED);
+        let plain = prototype.is_null()
+            || prototype == JsValue::from(Object::get_prototype_of(&Object::new()));
         if plain {
             return Ok(());
         }
@@ -568,46 +510,29 @@ fn json_to_js(text: &str) -> JsValue {
     JSON::parse(text).unwrap_or(JsValue::UNDEFINED)
 }
 
-/// Builds the decision object from its JSON text. One call that parses a
-/// short text costs less than setting each field across the boundary.
+/// Builds the decision object from its JSON text. Parsing the text creates
+/// each field as an own property, so a setter or read-only property that a
+/// page defined on `Object.prototype` cannot change the decision or throw.
+/// Assigning the fields one by one was faster, but not safe from that.
+fn decision_object(decision: &Decision) -> JsValue {
+    parse_own_json(&decision.to_json())
+}
 
 #[wasm_bindgen]
 extern "C" {
-    /// The plain object `decide` returns. Each field has its own setter, so
-    /// each assignment in the glue always stores the same property and stays
-    /// fast. The fields are set in the order of the documented shape.
-    #[wasm_bindgen(extends = Object)]
-    type DecisionObject;
-
-    #[wasm_bindgen(method, setter = granted)]
-    fn set_granted(this: &DecisionObject, value: bool);
-
-    #[wasm_bindgen(method, setter = reason)]
-    fn set_reason(this: &DecisionObject, value: &JsValue);
-
-    #[wasm_bindgen(method, setter = entitlementId)]
-    fn set_entitlement_id(this: &DecisionObject, value: &JsValue);
-
-    #[wasm_bindgen(method, setter = meterId)]
-    fn set_meter_id(this: &DecisionObject, value: &JsValue);
-
-    #[wasm_bindgen(method, setter = creditId)]
-    fn set_credit_id(this: &DecisionObject, value: &JsValue);
-
-    #[wasm_bindgen(method, setter = remainingCredits)]
-    fn set_remaining_credits(this: &DecisionObject, value: f64);
-
     /// The caller's `decide` options, after their names were checked.
     type DecideOptions;
 
-    /// Reads `options.entitlementId` by name, which is faster than
-    /// `Reflect.get`. A getter that throws returns the error.
+    /// Reads `options.entitlementId` as a property access in JavaScript
+    /// does, getters included. A getter that throws returns the error.
     #[wasm_bindgen(method, getter = entitlementId, catch)]
     fn entitlement_id(this: &DecideOptions) -> Result<JsValue, JsValue>;
 }
 
 fn meter_object(meter: &Meter) -> JsValue {
-    let object = Object::new();
+    let object = plain_object(
+        r#"{"id":"","meterSize":null,"remainingCredits":null,"refreshTime":null,"contentIds":null,"contentIdTransform":null}"#,
+    );
     set(&object, "id", &JsValue::from_str(&meter.id));
     set(&object, "meterSize", &to_optional_number(meter.meter_size));
     set(
@@ -630,7 +555,9 @@ fn meter_object(meter: &Meter) -> JsValue {
 }
 
 fn credit_object(credit: &Credit) -> JsValue {
-    let object = Object::new();
+    let object = plain_object(
+        r#"{"id":"","remainingCredits":null,"contentIds":null,"contentIdTransform":null}"#,
+    );
     set(&object, "id", &JsValue::from_str(&credit.id));
     set(
         &object,
@@ -647,7 +574,12 @@ fn credit_object(credit: &Credit) -> JsValue {
 }
 
 fn session_object(entry: &SessionEntry) -> Object {
-    let object = Object::new();
+    let object = plain_object(concat!(
+        r#"{"sessionId":null,"state":null,"authenticated":null,"supplied":null,"#,
+        r#""startDate":null,"expiryDate":null,"device":null,"browser":null,"os":null,"#,
+        r#""city":null,"geoState":null,"deviceName":null,"country":null,"userId":null,"#,
+        r#""tenantId":null,"subTenantId":null}"#
+    ));
     let text = |key: &'static str, value: &Option<String>| {
         set(&object, key, &to_optional_string(value.as_deref()))
     };

@@ -243,6 +243,95 @@ describe("expected answers for the sample documents", () => {
     assert.equal(session.remainingCredits("property1"), 5);
   });
 
+  test("prototype properties leave answers intact", () => {
+    // A page may define setters or read-only properties on Object.prototype.
+    // The objects the module returns own every field, so neither can change
+    // a result or make a call throw.
+    const keys = ["granted", "reason", "entitlementId", "meterId", "creditId", "remainingCredits", "code", "status", "id", "name"];
+    const polluters = {
+      "a setter that drops values": { get: () => "polluted", set() {} },
+      "a read-only value": { value: "polluted", writable: false },
+    };
+    const session = fixture("anonymous-metered");
+    for (const [kind, descriptor] of Object.entries(polluters)) {
+      for (const key of keys) {
+        Object.defineProperty(Object.prototype, key, { ...descriptor, configurable: true });
+      }
+      Object.defineProperty(Error.prototype, "name", { ...descriptor, configurable: true });
+      try {
+        assert.deepEqual({ ...session.decide("article-2000", { entitlementId: "premium" }) }, {
+          granted: true,
+          reason: "meter",
+          entitlementId: "premium",
+          meterId: "monthly-free",
+          remainingCredits: 3,
+        }, kind);
+        assert.deepEqual({ ...session.decide("article-2000") }, { granted: false, reason: "none" }, kind);
+        assert.equal(session.meter("monthly-free").id, "monthly-free", kind);
+        assert.equal(Object.hasOwn(session.meter("monthly-free"), "remainingCredits"), true, kind);
+        let error;
+        try {
+          session.decide("");
+        } catch (thrown) {
+          error = thrown;
+        }
+        assert.equal(Object.hasOwn(error, "code") && error.code, "invalid_argument", kind);
+        assert.equal(Object.hasOwn(error, "name") && error.name, "ZephrSessionError", kind);
+      } finally {
+        for (const key of keys) {
+          delete Object.prototype[key];
+        }
+        Object.defineProperty(Error.prototype, "name", { value: "Error", writable: true, configurable: true, enumerable: false });
+      }
+    }
+  });
+
+  test("options that throw when read fail cleanly", () => {
+    const session = fixture("anonymous-metered");
+    const throwing = new Proxy({}, {
+      ownKeys() {
+        throw new RangeError("no keys");
+      },
+    });
+    const { proxy: revoked, revoke } = Proxy.revocable({}, {});
+    revoke();
+    // Each call must fail as a ZephrSessionError. An exception that left
+    // the module unwound through WebAssembly would leak its stack, so many
+    // calls in a row would end in a trap.
+    for (let round = 0; round < 10_000; round++) {
+      assert.throws(() => session.decide("article-1", throwing), {
+        name: "ZephrSessionError",
+        code: "invalid_argument",
+        message: "decide options could not be read: inspecting them threw RangeError; pass a plain object",
+      });
+    }
+    assert.throws(() => session.decide("article-1", revoked), {
+      name: "ZephrSessionError",
+      message: "decide options could not be read: inspecting them threw TypeError; pass a plain object",
+    });
+    assert.throws(() => Session.parse("{}", throwing), { name: "ZephrSessionError", code: "invalid_argument" });
+    assert.throws(() => Session.fromJson(revoked), { name: "ZephrSessionError", code: "invalid_response" });
+    const headerCases = [
+      throwing,
+      revoked,
+      {
+        [Symbol.iterator]() {
+          return { next: () => { throw new RangeError("no entries"); } };
+        },
+      },
+    ];
+    for (const headers of headerCases) {
+      assert.throws(() => new SessionClient({ baseUrl: "http://127.0.0.1:9", site: "www", headers }), {
+        name: "ZephrSessionError",
+        code: "invalid_argument",
+        message: /^headers could not be read: inspecting them threw (RangeError|TypeError); pass a plain object, a Headers, a Map or an array of pairs$/,
+      });
+    }
+    assert.equal(session.remainingCredits("monthly-free"), 3);
+    session.free();
+    assert.equal(fixture("seed-session").remainingCredits("property1"), 5);
+  });
+
   test("decisions name many meters and credits", () => {
     // More meters and credits than a session keeps the strings of, decided
     // twice over in two orders, so that a reused string would show up as a
