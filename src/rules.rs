@@ -87,15 +87,39 @@ impl Decision {
         json.push('}');
         json
     }
+}
 
-    fn new(granted: bool, reason: Reason, entitlement: Option<&Entitlement>) -> Self {
-        Decision {
+/// A decision whose ids borrow from the session, so that a caller that needs
+/// only `granted`, such as `is_entitled`, copies no id.
+struct Verdict<'s> {
+    granted: bool,
+    reason: Reason,
+    entitlement_id: Option<&'s str>,
+    meter_id: Option<&'s str>,
+    credit_id: Option<&'s str>,
+    remaining_credits: Option<u64>,
+}
+
+impl<'s> Verdict<'s> {
+    fn new(granted: bool, reason: Reason, entitlement: Option<&'s Entitlement>) -> Self {
+        Verdict {
             granted,
             reason,
-            entitlement_id: entitlement.map(|entitlement| entitlement.id.clone()),
+            entitlement_id: entitlement.map(|entitlement| entitlement.id.as_str()),
             meter_id: None,
             credit_id: None,
             remaining_credits: None,
+        }
+    }
+
+    fn to_decision(&self) -> Decision {
+        Decision {
+            granted: self.granted,
+            reason: self.reason,
+            entitlement_id: self.entitlement_id.map(str::to_owned),
+            meter_id: self.meter_id.map(str::to_owned),
+            credit_id: self.credit_id.map(str::to_owned),
+            remaining_credits: self.remaining_credits,
         }
     }
 }
@@ -123,6 +147,15 @@ impl Session {
         content_id: &str,
         entitlement_id: Option<&str>,
     ) -> Result<Decision, Error> {
+        Ok(self.verdict(content_id, entitlement_id)?.to_decision())
+    }
+
+    /// Applies the rules of [`Session::decide`], with the errors of `decide`.
+    fn verdict(
+        &self,
+        content_id: &str,
+        entitlement_id: Option<&str>,
+    ) -> Result<Verdict<'_>, Error> {
         if content_id.is_empty() {
             return Err(Error::invalid_argument(
                 "contentId is empty; pass the id of the article being shown",
@@ -138,47 +171,55 @@ impl Session {
         Ok(self.decide_for(content_id, entitlement))
     }
 
-    fn decide_for(&self, content_id: &str, entitlement: Option<&Entitlement>) -> Decision {
+    fn decide_for<'s>(
+        &'s self,
+        content_id: &str,
+        entitlement: Option<&'s Entitlement>,
+    ) -> Verdict<'s> {
         if let Some(entitlement) = entitlement.filter(|entitlement| entitlement.direct) {
-            return Decision::new(true, Reason::Entitlement, Some(entitlement));
+            return Verdict::new(true, Reason::Entitlement, Some(entitlement));
         }
-        if let Some(decision) = self.consumed(content_id, entitlement) {
-            return decision;
+        if let Some(verdict) = self.consumed(content_id, entitlement) {
+            return verdict;
         }
         let Some(entitlement) = entitlement else {
-            return Decision::new(false, Reason::None, None);
+            return Verdict::new(false, Reason::None, None);
         };
 
         let meter = self
             .metered_by(entitlement)
             .find_map(|meter| Some((meter, meter.remaining_credits.filter(|&n| n > 0)?)));
         if let Some((meter, remaining)) = meter {
-            return Decision {
-                meter_id: Some(meter.id.clone()),
+            return Verdict {
+                meter_id: Some(&meter.id),
                 remaining_credits: Some(remaining),
-                ..Decision::new(true, Reason::Meter, Some(entitlement))
+                ..Verdict::new(true, Reason::Meter, Some(entitlement))
             };
         }
         let credit = self
             .credited_by(entitlement)
             .find_map(|credit| Some((credit, credit.remaining_credits.filter(|&n| n > 0)?)));
         if let Some((credit, remaining)) = credit {
-            return Decision {
-                credit_id: Some(credit.id.clone()),
+            return Verdict {
+                credit_id: Some(&credit.id),
                 remaining_credits: Some(remaining),
-                ..Decision::new(true, Reason::Credit, Some(entitlement))
+                ..Verdict::new(true, Reason::Credit, Some(entitlement))
             };
         }
-        Decision::new(false, Reason::Exhausted, Some(entitlement))
+        Verdict::new(false, Reason::Exhausted, Some(entitlement))
     }
 
     /// Finds the meter or credit, within the scope described on [`Session::decide`],
     /// that already recorded `content_id`.
-    fn consumed(&self, content_id: &str, entitlement: Option<&Entitlement>) -> Option<Decision> {
-        let granted = |meter_id: Option<&str>, credit_id: Option<&str>| Decision {
-            meter_id: meter_id.map(str::to_owned),
-            credit_id: credit_id.map(str::to_owned),
-            ..Decision::new(true, Reason::Consumed, entitlement)
+    fn consumed<'s>(
+        &'s self,
+        content_id: &str,
+        entitlement: Option<&'s Entitlement>,
+    ) -> Option<Verdict<'s>> {
+        let granted = |meter_id: Option<&'s str>, credit_id: Option<&'s str>| Verdict {
+            meter_id,
+            credit_id,
+            ..Verdict::new(true, Reason::Consumed, entitlement)
         };
         match entitlement {
             Some(entitlement) => {
@@ -233,7 +274,7 @@ impl Session {
     ///
     /// `invalid_argument` when `content_id` is empty.
     pub fn is_entitled(&self, content_id: &str) -> Result<bool, Error> {
-        Ok(self.decide(content_id, None)?.granted)
+        Ok(self.verdict(content_id, None)?.granted)
     }
 
     /// Returns whether `entitlement_id` is delivered, whatever its source or remaining credits.
