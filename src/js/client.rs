@@ -10,8 +10,9 @@ use wasm_bindgen_futures::{future_to_promise, JsFuture};
 use web_sys::{AbortController, AbortSignal, Headers, RequestCredentials};
 
 use super::convert::{
-    check_option_names, get, optional_string, options_object, own_entries, plain_object,
-    read_option, required_string, set, type_name, unreadable,
+    check_option_names, get, instance_description, is_plain_object, optional_string,
+    options_object, own_entries, plain_object, read_option, required_string, set, type_name,
+    unreadable,
 };
 use super::platform::{has_page_url, now_ms, session_cookie, sleep, StorageArea, MAX_TIMER_MS};
 use super::registry::{self, Age, CacheMode, InFlight};
@@ -90,6 +91,15 @@ impl SessionClient {
             return Err(invalid_argument(format!(
                 "SessionClient options must be an object with baseUrl and site, but they are {}",
                 type_name(&options)
+            )));
+        }
+        let plain = is_plain_object(&options)
+            .map_err(|error| unreadable("SessionClient options", &error, "a plain object"))?;
+        if !plain {
+            return Err(invalid_argument(format!(
+                "SessionClient options must be a plain object with baseUrl and site, but they \
+                 are {}",
+                instance_description(&options)
             )));
         }
         check_option_names(&options, "SessionClient options", &OPTION_NAMES)?;
@@ -716,7 +726,17 @@ fn read_headers(value: &JsValue) -> Result<Vec<(String, String)>, JsValue> {
     }
     let entries: Vec<JsValue> = match js_sys::try_iter(value) {
         Ok(Some(iterator)) => iterator.collect::<Result<_, _>>(),
-        _ => own_entries(value).map(|entries| entries.iter().collect()),
+        _ => match is_plain_object(value) {
+            Ok(true) => own_entries(value).map(|entries| entries.iter().collect()),
+            Ok(false) => {
+                return Err(invalid_argument(format!(
+                    "headers must be a plain object, a Headers, a Map or an array of pairs, \
+                     but it is {}",
+                    instance_description(value)
+                )))
+            }
+            Err(error) => Err(error),
+        },
     }
     .map_err(|error| {
         unreadable(

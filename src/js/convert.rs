@@ -193,6 +193,14 @@ pub(crate) fn options_object(
             allowed.join(", ")
         )));
     }
+    if !is_plain_object(value).map_err(|error| unreadable(name, &error, "a plain object"))? {
+        return Err(invalid_argument(format!(
+            "{name} must be a plain object, but it is {}; pass an object literal with the \
+             options {}, or leave it out",
+            instance_description(value),
+            allowed.join(", ")
+        )));
+    }
     check_option_names(value, name, allowed)?;
     Ok(value.clone())
 }
@@ -225,9 +233,55 @@ pub(crate) fn check_option_names(
     Ok(())
 }
 
+thread_local! {
+    /// This realm's `Object.prototype`.
+    static OBJECT_PROTOTYPE: JsValue = Object::get_prototype_of(&Object::new()).into();
+}
+
+/// Returns whether `value`, an object, is a plain object: one whose
+/// prototype is `null` or the `Object.prototype` of its realm, as for an
+/// object literal made here or in another frame. A `Map`, a `Date`, a class
+/// instance or an object that inherits its fields is not.
+///
+/// # Errors
+///
+/// The exception that a `Proxy` trap threw.
+pub(crate) fn is_plain_object(value: &JsValue) -> Result<bool, JsValue> {
+    let prototype = prototype_of(value)?;
+    if prototype.is_null() || OBJECT_PROTOTYPE.with(|known| *known == prototype) {
+        return Ok(true);
+    }
+    // Another realm's Object.prototype has no prototype of its own, and its
+    // constructor is that realm's Object, whose prototype it is.
+    if !prototype.is_object() || !prototype_of(&prototype)?.is_null() {
+        return Ok(false);
+    }
+    let get = |target: &JsValue, key: &str| Reflect::get(target, &JsValue::from_str(key));
+    let constructor = get(&prototype, "constructor")?;
+    Ok(constructor.is_function()
+        && get(&constructor, "prototype")? == prototype
+        && get(&constructor, "name")?.as_string().as_deref() == Some("Object"))
+}
+
+/// Describes an object that is not plain, for a message: `an instance of
+/// Map`, or `an instance of a class` when its constructor has no name.
+pub(crate) fn instance_description(value: &JsValue) -> String {
+    let name = |target: &JsValue, key: &str| Reflect::get(target, &JsValue::from_str(key)).ok();
+    // A prototype need not have a constructor, nor a constructor a name.
+    let class = prototype_of(value)
+        .ok()
+        .and_then(|prototype| name(&prototype, "constructor"))
+        .filter(JsValue::is_function)
+        .and_then(|constructor| name(&constructor, "name"))
+        .and_then(|name| name.as_string())
+        .filter(|name| !name.is_empty())
+        .unwrap_or_else(|| "a class".to_owned());
+    format!("an instance of {class}")
+}
+
 /// Builds the `invalid_argument` error for an argument that threw `error`
 /// when it was inspected, as a revoked `Proxy` or one whose traps throw
-/// does. `expected` says what to pass instead.
+/// does. `expected` names what to pass instead.
 pub(crate) fn unreadable(name: &str, error: &JsValue, expected: &str) -> JsValue {
     invalid_argument(format!(
         "{name} could not be read: inspecting them threw {}; pass {expected}",

@@ -6,9 +6,9 @@ use js_sys::{Array, Date, Object, JSON};
 use wasm_bindgen::prelude::*;
 
 use super::convert::{
-    is_array, option_threw, optional_string, options_object, parse_own_json, plain_object,
-    prototype_of, read_option, required_string, set, to_date, to_optional_date, to_optional_number,
-    to_optional_string, to_string_array, type_name,
+    instance_description, is_array, is_plain_object, option_threw, optional_string, options_object,
+    parse_own_json, plain_object, read_option, required_string, set, to_date, to_optional_date,
+    to_optional_number, to_optional_string, to_string_array, type_name,
 };
 use super::{debug, invalid_argument, to_js_error};
 use crate::date::{Timestamp, MAX_JS_DATE_MS};
@@ -474,22 +474,12 @@ fn check_plain_document(value: &JsValue) -> Result<(), Error> {
     } else if value.is_object() && !is_array(value).unwrap_or(true) {
         // A Proxy whose trap throws cannot be read as JSON either, so it
         // fails as a document that is not a plain object.
-        let prototype = prototype_of(value).unwrap_or(JsValue::UNDEFINED);
-        let plain = prototype.is_null()
-            || prototype == JsValue::from(Object::get_prototype_of(&Object::new()));
-        if plain {
+        if is_plain_object(value).unwrap_or(false) {
             return Ok(());
         }
-        // A prototype need not have a constructor, so it is read with care.
-        let class = js_sys::Reflect::get(&prototype, &JsValue::from_str("constructor"))
-            .ok()
-            .and_then(|constructor| constructor.dyn_into::<js_sys::Function>().ok())
-            .map(|constructor| String::from(constructor.name()))
-            .unwrap_or_default();
         format!(
-            "the session document is an instance of {}, not a plain object; pass the parsed \
-             JSON object",
-            if class.is_empty() { "a class" } else { &class }
+            "the session document is {}, not a plain object; pass the parsed JSON object",
+            instance_description(value)
         )
     } else {
         return Ok(());

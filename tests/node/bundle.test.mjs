@@ -6,6 +6,7 @@ import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
+import vm from "node:vm";
 import { createInterface } from "node:readline";
 
 const root = new URL("../../", import.meta.url);
@@ -286,6 +287,40 @@ describe("expected answers for the sample documents", () => {
     }
   });
 
+  test("options must be plain objects", () => {
+    const session = fixture("anonymous-metered");
+    class Options {
+      entitlementId = "premium";
+    }
+    const cases = [
+      [new Map([["entitlementId", "premium"]]), "an instance of Map"],
+      [new Date(0), "an instance of Date"],
+      [new Options(), "an instance of Options"],
+      [Object.create({ entitlementId: "premium" }), "an instance of Object"],
+    ];
+    for (const [options, described] of cases) {
+      assert.throws(() => session.decide("article-2000", options), {
+        name: "ZephrSessionError",
+        code: "invalid_argument",
+        message: `decide options must be a plain object, but it is ${described}; pass an object literal with the options entitlementId, or leave it out`,
+      });
+    }
+    // An object literal from another realm, such as an iframe, is plain too.
+    const foreign = vm.runInNewContext('({ entitlementId: "premium" })');
+    assert.equal(session.decide("article-2000", foreign).reason, "meter");
+    assert.equal(session.decide("article-2000", Object.create(null)).reason, "none");
+    const text = readFileSync(new URL("tests/fixtures/anonymous-metered.json", root), "utf8");
+    assert.equal(Session.fromJson(vm.runInNewContext(`(${text})`)).remainingCredits("monthly-free"), 3);
+    assert.throws(() => new SessionClient(new Date(0)), {
+      name: "ZephrSessionError",
+      message: "SessionClient options must be a plain object with baseUrl and site, but they are an instance of Date",
+    });
+    assert.throws(() => new SessionClient({ baseUrl: "http://127.0.0.1:9", site: "www", headers: new Date(0) }), {
+      name: "ZephrSessionError",
+      message: "headers must be a plain object, a Headers, a Map or an array of pairs, but it is an instance of Date",
+    });
+  });
+
   test("options that throw when read fail cleanly", () => {
     const session = fixture("anonymous-metered");
     const throwing = new Proxy({}, {
@@ -333,9 +368,8 @@ describe("expected answers for the sample documents", () => {
   });
 
   test("decisions name many meters and credits", () => {
-    // More meters and credits than a session keeps the strings of, decided
-    // twice over in two orders, so that a reused string would show up as a
-    // wrong id.
+    // Twenty meters and twenty credits, decided in three orders, so that an
+    // id kept from an earlier decision would show up as a wrong id.
     const meters = {};
     const credits = {};
     const entitlements = [];
