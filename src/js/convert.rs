@@ -87,10 +87,10 @@ pub(crate) fn set(object: &Object, key: &'static str, value: &JsValue) {
     reflect_set(object, &interned(key), value);
 }
 
-/// Reads `object[key]`, or `undefined` when `object` is not an object or the
-/// getter throws. For values this crate made, such as its own errors.
+/// Reads `object[key]`, or `undefined` when `object` is neither an object
+/// nor a function, or when the getter throws.
 pub(crate) fn get(object: &JsValue, key: &'static str) -> JsValue {
-    if !object.is_object() {
+    if !object.is_object() && !object.is_function() {
         return JsValue::UNDEFINED;
     }
     Reflect::get(object, &interned(key)).unwrap_or(JsValue::UNDEFINED)
@@ -256,24 +256,21 @@ pub(crate) fn is_plain_object(value: &JsValue) -> Result<bool, JsValue> {
     if !prototype.is_object() || !prototype_of(&prototype)?.is_null() {
         return Ok(false);
     }
-    let get = |target: &JsValue, key: &str| Reflect::get(target, &JsValue::from_str(key));
-    let constructor = get(&prototype, "constructor")?;
+    let constructor = get(&prototype, "constructor");
     Ok(constructor.is_function()
-        && get(&constructor, "prototype")? == prototype
-        && get(&constructor, "name")?.as_string().as_deref() == Some("Object"))
+        && get(&constructor, "prototype") == prototype
+        && get(&constructor, "name").as_string().as_deref() == Some("Object"))
 }
 
 /// Describes an object that is not plain, for a message: `an instance of
 /// Map`, or `an instance of a class` when its constructor has no name.
 pub(crate) fn instance_description(value: &JsValue) -> String {
-    let name = |target: &JsValue, key: &str| Reflect::get(target, &JsValue::from_str(key)).ok();
     // A prototype need not have a constructor, nor a constructor a name.
     let class = prototype_of(value)
         .ok()
-        .and_then(|prototype| name(&prototype, "constructor"))
+        .map(|prototype| get(&prototype, "constructor"))
         .filter(JsValue::is_function)
-        .and_then(|constructor| name(&constructor, "name"))
-        .and_then(|name| name.as_string())
+        .and_then(|constructor| get(&constructor, "name").as_string())
         .filter(|name| !name.is_empty())
         .unwrap_or_else(|| "a class".to_owned());
     format!("an instance of {class}")

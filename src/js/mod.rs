@@ -25,23 +25,24 @@ use crate::error::{Error, ErrorCode};
 pub(crate) fn to_js_error(error: Error) -> JsValue {
     let js_error = js_sys::Error::new(&error.message);
     let status = error.status.map_or(JsValue::UNDEFINED, JsValue::from);
-    define(&js_error, "name", &JsValue::from_str("ZephrSessionError"));
-    define(&js_error, "code", &JsValue::from_str(error.code.as_str()));
-    define(&js_error, "status", &status);
-    js_error.into()
-}
-
-/// Defines `key` as an own, writable property of an error, as assignment
-/// would, but without reaching a setter or read-only property that a page
-/// defined on `Error.prototype` or `Object.prototype`.
-fn define(error: &js_sys::Error, key: &'static str, value: &JsValue) {
+    // Each field is defined as an own, writable property, as assignment would
+    // make it, but without reaching a setter or read-only property that a
+    // page defined on `Error.prototype` or `Object.prototype`.
     let descriptor = convert::plain_object(
         r#"{"value":null,"writable":true,"enumerable":true,"configurable":true}"#,
     );
-    convert::set(&descriptor, "value", value);
-    // This fails only on an object that is not extensible or a property
-    // that is not configurable, and a new error has neither.
-    let _ = js_sys::Reflect::define_property(error, &convert::interned(key), &descriptor);
+    let fields = [
+        ("name", JsValue::from_str("ZephrSessionError")),
+        ("code", JsValue::from_str(error.code.as_str())),
+        ("status", status),
+    ];
+    for (key, value) in fields {
+        convert::set(&descriptor, "value", &value);
+        // Defining fails only on an object that is not extensible or a
+        // property that is not configurable, and a new error has neither.
+        let _ = js_sys::Reflect::define_property(&js_error, &convert::interned(key), &descriptor);
+    }
+    js_error.into()
 }
 
 /// Shorthand for an `invalid_argument` error as a JavaScript value.

@@ -298,6 +298,7 @@ describe("expected answers for the sample documents", () => {
       [new Options(), "an instance of Options"],
       [Object.create({ entitlementId: "premium" }), "an instance of Object"],
     ];
+
     for (const [options, described] of cases) {
       assert.throws(() => session.decide("article-2000", options), {
         name: "ZephrSessionError",
@@ -305,12 +306,14 @@ describe("expected answers for the sample documents", () => {
         message: `decide options must be a plain object, but it is ${described}; pass an object literal with the options entitlementId, or leave it out`,
       });
     }
+
     // An object literal from another realm, such as an iframe, is plain too.
     const foreign = vm.runInNewContext('({ entitlementId: "premium" })');
     assert.equal(session.decide("article-2000", foreign).reason, "meter");
     assert.equal(session.decide("article-2000", Object.create(null)).reason, "none");
     const text = readFileSync(new URL("tests/fixtures/anonymous-metered.json", root), "utf8");
     assert.equal(Session.fromJson(vm.runInNewContext(`(${text})`)).remainingCredits("monthly-free"), 3);
+
     assert.throws(() => new SessionClient(new Date(0)), {
       name: "ZephrSessionError",
       message: "SessionClient options must be a plain object with baseUrl and site, but they are an instance of Date",
