@@ -109,7 +109,7 @@ pub(crate) fn read_option(options: &JsValue, key: &'static str) -> Result<JsValu
 }
 
 /// Builds the `invalid_argument` error for an option whose getter threw `error`.
-pub(crate) fn option_threw(key: &str, error: &JsValue) -> JsValue {
+fn option_threw(key: &str, error: &JsValue) -> JsValue {
     let kind = thrown_kind(error);
     invalid_argument(format!(
         "reading the option {key} threw {kind}; pass a plain value for {key}"

@@ -6,7 +6,7 @@ use js_sys::{Array, Date, Object, JSON};
 use wasm_bindgen::prelude::*;
 
 use super::convert::{
-    instance_description, is_array, is_plain_object, option_threw, optional_string, options_object,
+    instance_description, is_array, is_plain_object, optional_string, options_object,
     parse_own_json, plain_object, read_option, required_string, set, to_date, to_optional_date,
     to_optional_number, to_optional_string, to_string_array, type_name,
 };
@@ -217,15 +217,8 @@ impl JsSession {
     ) -> Result<JsValue, JsValue> {
         let content_id = required_string(&content_id, "contentId")?;
         let options = options_object(&options, "decide options", &["entitlementId"])?;
-        let entitlement_value = if options.is_undefined() {
-            JsValue::UNDEFINED
-        } else {
-            options
-                .unchecked_ref::<DecideOptions>()
-                .entitlement_id()
-                .map_err(|error| option_threw("entitlementId", &error))?
-        };
-        let entitlement_id = optional_string(&entitlement_value, "entitlementId")?;
+        let entitlement_id =
+            optional_string(&read_option(&options, "entitlementId")?, "entitlementId")?;
         let decision = self
             .inner
             .decide(&content_id, entitlement_id.as_deref())
@@ -506,17 +499,6 @@ fn json_to_js(text: &str) -> JsValue {
 /// Assigning the fields one by one was faster, but not safe from that.
 fn decision_object(decision: &Decision) -> JsValue {
     parse_own_json(&decision.to_json())
-}
-
-#[wasm_bindgen]
-extern "C" {
-    /// The caller's `decide` options, after their names were checked.
-    type DecideOptions;
-
-    /// Reads `options.entitlementId` as a property access in JavaScript
-    /// does, getters included. A getter that throws returns the error.
-    #[wasm_bindgen(method, getter = entitlementId, catch)]
-    fn entitlement_id(this: &DecideOptions) -> Result<JsValue, JsValue>;
 }
 
 fn meter_object(meter: &Meter) -> JsValue {
