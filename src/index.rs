@@ -6,15 +6,35 @@
 //! are compiled once. A B-tree map per value type measured about 30 KB of
 //! the wasm module before this table replaced them.
 //!
-//! The table is ordered rather than hashed: on `wasm32-unknown-unknown` the
-//! standard library has no random source to seed a hash, so a document
-//! crafted for collisions could slow every lookup.
+//! A large table also has a hash table of its keys, so that a lookup
+//! usually reads one or two slots and compares one key, instead of about
+//! log2(n) keys spread over the heap. On `wasm32-unknown-unknown` the
+//! standard library has no random source to seed a hash, so a document could
+//! be crafted for collisions. A table in which a key lands more than
+//! [`MAX_PROBES`] slots from its hash's slot keeps no hash table, and its
+//! lookups take the binary search.
 
 /// Keys in ascending order, each with its position in the list it indexes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Index {
     entries: Vec<(Box<str>, usize)>,
+    /// For a table of more than [`HASHED_FROM`] keys, an open-addressing
+    /// hash table with linear probing: slots of a key's hash and its place in
+    /// `entries`, or [`EMPTY`]. A power of two long, at most half full. A
+    /// smaller table has none, because a binary search over a few keys is as
+    /// fast.
+    slots: Vec<(u64, usize)>,
 }
+
+/// The number of keys above which a table has a hash table.
+const HASHED_FROM: usize = 16;
+
+/// The place of an empty slot.
+const EMPTY: usize = usize::MAX;
+
+/// How far past its hash's slot a key may land before the table gives up
+/// its hash table.
+const MAX_PROBES: usize = 32;
 
 impl Index {
     /// Builds the table. When a key repeats, the entry with the smallest
@@ -25,7 +45,12 @@ impl Index {
         // unstable sort compiles to fewer bytes than the stable one.
         entries.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
         entries.dedup_by(|later, earlier| later.0 == earlier.0);
-        Index { entries }
+        let slots = if entries.len() > HASHED_FROM {
+            hash_table(&entries, hash)
+        } else {
+            Vec::new()
+        };
+        Index { entries, slots }
     }
 
     /// Builds the table of a list, mapping each key to its position.
@@ -40,11 +65,41 @@ impl Index {
 
     /// Returns the position mapped to `key`.
     pub(crate) fn get(&self, key: &str) -> Option<usize> {
-        let at = self
+        if !self.slots.is_empty() {
+            return self.get_with_hash(key, hash(key));
+        }
+        let place = self
             .entries
             .binary_search_by(|(known, _)| (**known).cmp(key))
             .ok()?;
-        self.entries.get(at).map(|(_, position)| *position)
+        self.entries.get(place).map(|(_, position)| *position)
+    }
+
+    /// Returns the position mapped to `key`, whose hash is `hash`, through
+    /// the hash table.
+    fn get_with_hash(&self, key: &str, hash: u64) -> Option<usize> {
+        let mask = self.slots.len() - 1;
+        let mut at = home_slot(hash, self.slots.len());
+        for _ in 0..=MAX_PROBES {
+            let &(known, place) = self.slots.get(at)?;
+            if place == EMPTY {
+                return None;
+            }
+            if known == hash {
+                if let Some((candidate, position)) = self.entries.get(place) {
+                    if **candidate == *key {
+                        return Some(*position);
+                    }
+                }
+            }
+            at = (at + 1) & mask;
+        }
+        None
+    }
+
+    /// Returns whether the table has no key.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.entries.is_empty()
     }
 
     /// Returns whether `key` is in the table.
@@ -61,6 +116,68 @@ impl Index {
     pub(crate) fn positions(&self) -> impl Iterator<Item = usize> + '_ {
         self.entries.iter().map(|(_, position)| *position)
     }
+}
+
+/// Builds the hash table of `entries` with the hash function `hash`, or
+/// returns an empty one when a key would land more than [`MAX_PROBES`] slots
+/// past its hash's slot.
+fn hash_table(entries: &[(Box<str>, usize)], hash: impl Fn(&str) -> u64) -> Vec<(u64, usize)> {
+    let length = (entries.len() * 2).next_power_of_two();
+    let mask = length - 1;
+    let mut slots = vec![(0, EMPTY); length];
+    for (place, (key, _)) in entries.iter().enumerate() {
+        let hash = hash(key);
+        let mut at = home_slot(hash, length);
+        let mut probes = 0;
+        loop {
+            match slots.get_mut(at) {
+                Some(slot) if slot.1 == EMPTY => {
+                    *slot = (hash, place);
+                    break;
+                }
+                Some(_) if probes < MAX_PROBES => {
+                    probes += 1;
+                    at = (at + 1) & mask;
+                }
+                _ => return Vec::new(),
+            }
+        }
+    }
+    slots
+}
+
+/// Returns the slot where a key with this hash is looked for first, from
+/// the hash's top bits, in a table of `length` slots, a power of two.
+fn home_slot(hash: u64, length: usize) -> usize {
+    let bits = length.trailing_zeros();
+    if bits == 0 {
+        return 0;
+    }
+    // The top bits mix every byte of the key; the low bits of a product do
+    // not depend on the high bits of its factors.
+    (hash >> (64 - bits)) as usize
+}
+
+/// Hashes a key for the table: FxHash's rotate, xor and multiply over 8-byte
+/// words, starting from the length, so that keys that differ only in trailing
+/// zero bytes differ.
+fn hash(key: &str) -> u64 {
+    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+    let mix = |hash: u64, word: u64| (hash.rotate_left(5) ^ word).wrapping_mul(SEED);
+    let mut hash = mix(0, key.len() as u64);
+    for chunk in key.as_bytes().chunks(8) {
+        hash = mix(hash, little_endian(chunk));
+    }
+    hash
+}
+
+/// Reads up to 8 bytes as a little-endian number, the missing high bytes
+/// zero.
+fn little_endian(bytes: &[u8]) -> u64 {
+    bytes
+        .iter()
+        .rev()
+        .fold(0, |word, &byte| word << 8 | u64::from(byte))
 }
 
 /// Sorts items by ascending key. Of items with the same key, only the first
@@ -111,8 +228,74 @@ mod tests {
     }
 
     #[test]
+    fn large_table_finds_every_key() {
+        let keys: Vec<String> = (0..500)
+            .map(|n| format!("/section-{}/article-{n}", n % 7))
+            .collect();
+        let index = Index::of(keys.iter().map(String::as_str));
+        assert!(!index.slots.is_empty());
+        for (position, key) in keys.iter().enumerate() {
+            assert_eq!(index.get(key), Some(position), "{key}");
+        }
+        assert_eq!(index.get("/section-1/article-"), None);
+        assert_eq!(index.get(""), None);
+        assert_eq!(index.get("/section-0/article-0\0"), None);
+    }
+
+    #[test]
+    fn colliding_hashes_within_the_probe_limit() {
+        let entries: Vec<(Box<str>, usize)> = (0..=MAX_PROBES)
+            .map(|n| (Box::from(format!("k{n:02}").as_str()), n))
+            .collect();
+        let index = Index {
+            slots: hash_table(&entries, |_| 7),
+            entries,
+        };
+        assert!(!index.slots.is_empty());
+        for n in 0..=MAX_PROBES {
+            assert_eq!(index.get_with_hash(&format!("k{n:02}"), 7), Some(n));
+        }
+        assert_eq!(index.get_with_hash("k99", 7), None);
+        assert_eq!(index.get_with_hash("k01", 8), None);
+    }
+
+    #[test]
+    fn colliding_hashes_past_the_limit_give_up() {
+        let entries: Vec<(Box<str>, usize)> = (0..=MAX_PROBES + 1)
+            .map(|n| (Box::from(format!("k{n:02}").as_str()), n))
+            .collect();
+        assert!(hash_table(&entries, |_| 7).is_empty());
+        assert!(!hash_table(&entries, hash).is_empty());
+    }
+
+    #[test]
+    fn words_are_little_endian() {
+        assert_eq!(little_endian(&[1, 2]), 0x0201);
+        assert_eq!(little_endian(&[]), 0);
+        assert_eq!(little_endian(&[0xff; 8]), u64::MAX);
+    }
+
+    #[test]
+    fn home_slot_takes_the_top_bits() {
+        assert_eq!(home_slot(u64::MAX, 64), 63);
+        assert_eq!(home_slot(1 << 58, 64), 1);
+        assert_eq!(home_slot(0, 64), 0);
+        assert_eq!(home_slot(u64::MAX, 1), 0);
+    }
+
+    #[test]
+    fn hash_depends_on_every_byte_and_the_length() {
+        assert_ne!(hash("abc"), hash("abc\0"));
+        assert_ne!(hash("abcdefgh"), hash("abcdefgi"));
+        assert_ne!(hash("abcdefghi"), hash("abcdefghj"));
+        assert_ne!(hash(""), hash("\0"));
+    }
+
+    #[test]
     fn empty_table_finds_nothing() {
         let index = Index::default();
+        assert!(index.is_empty());
+        assert!(!Index::of(["a"]).is_empty());
         assert_eq!(index.get("a"), None);
         assert_eq!(index.positions().count(), 0);
     }

@@ -29,6 +29,14 @@ pub struct Session {
     pub(crate) first_recorded: [FirstRecorded; 2],
     pub(crate) entitlements: Vec<Entitlement>,
     pub(crate) entitlement_index: Index,
+    /// The ids of `meters`, to their positions.
+    pub(crate) meter_index: Index,
+    /// The ids of `credits`, to their positions.
+    pub(crate) credit_index: Index,
+    /// For each entry of `entitlements`, at the same position, the meters and
+    /// credits it lists that the document defines, by position, so that a
+    /// decision finds them without a search.
+    pub(crate) entitlement_sources: Vec<EntitlementSources>,
     pub(crate) granted_bundles: Vec<String>,
     pub(crate) jwt_bundles: Vec<String>,
     /// The ids of `granted_bundles` and `jwt_bundles` together, for lookups.
@@ -123,6 +131,17 @@ pub struct Entitlement {
     pub metered_by: Vec<String>,
     /// The credits, by id, that may grant it, in the listed order.
     pub credited_by: Vec<String>,
+}
+
+/// The meters and credits an entitlement lists, by their positions in
+/// `Session::meters` and `Session::credits`, in the listed order, without
+/// the ids the document does not define.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct EntitlementSources {
+    /// Positions in `Session::meters`.
+    pub(crate) meters: Vec<usize>,
+    /// Positions in `Session::credits`.
+    pub(crate) credits: Vec<usize>,
 }
 
 /// The comparison a meter or credit uses between a content id and the ids it recorded,
@@ -229,9 +248,14 @@ impl FirstRecorded {
     /// Returns the position of the first source that recorded `content_id`.
     pub(crate) fn find(&self, content_id: &str) -> Option<usize> {
         let exact = self.exact.get(content_id);
-        let stripped = self
-            .stripped
-            .get(ContentIdTransform::StripParams.comparable(content_id));
+        // Most documents have no STRIP_PARAMS source, and then the search for
+        // `?` and `#` is skipped.
+        let stripped = if self.stripped.is_empty() {
+            None
+        } else {
+            self.stripped
+                .get(ContentIdTransform::StripParams.comparable(content_id))
+        };
         match (exact, stripped) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (found, None) | (None, found) => found,
@@ -326,7 +350,12 @@ impl Session {
 
     /// Returns the meter with this id.
     pub fn meter(&self, meter_id: &str) -> Option<&Meter> {
-        find_sorted(&self.meters, meter_id, |meter| &meter.id)
+        self.meters.get(self.meter_position(meter_id)?)
+    }
+
+    /// Returns the position of a meter in [`Session::meters`].
+    pub(crate) fn meter_position(&self, meter_id: &str) -> Option<usize> {
+        self.meter_index.get(meter_id)
     }
 
     /// Returns every meter, in ascending id order.
@@ -336,7 +365,12 @@ impl Session {
 
     /// Returns the credit with this id.
     pub fn credit(&self, credit_id: &str) -> Option<&Credit> {
-        find_sorted(&self.credits, credit_id, |credit| &credit.id)
+        self.credits.get(self.credit_position(credit_id)?)
+    }
+
+    /// Returns the position of a credit in [`Session::credits`].
+    pub(crate) fn credit_position(&self, credit_id: &str) -> Option<usize> {
+        self.credit_index.get(credit_id)
     }
 
     /// Returns every credit, in ascending id order.

@@ -11,8 +11,8 @@ use crate::error::Error;
 use crate::index::{sorted_by_key, Index};
 use crate::json::{self, Map, Value};
 use crate::model::{
-    find_sorted, ContentIdTransform, Credit, Entitlement, FirstRecorded, Meter, RecordedContent,
-    Session, SessionEntry,
+    ContentIdTransform, Credit, Entitlement, EntitlementSources, FirstRecorded, Meter,
+    RecordedContent, Session, SessionEntry,
 };
 
 /// How many warnings a session keeps; the rest are counted in one last line,
@@ -174,7 +174,10 @@ fn read_session(document: Map, session_id: Option<&str>) -> Session {
             .map(String::as_str),
     );
     let user_state = reader.string("access_model.user_state", access.get("user_state"));
-    reader.check_entitlement_sources(&entitlements, &meters, &credits);
+    let meter_index = Index::of(meters.iter().map(|meter| meter.id.as_str()));
+    let credit_index = Index::of(credits.iter().map(|credit| credit.id.as_str()));
+    let entitlement_sources =
+        reader.entitlement_sources(&entitlements, &meter_index, &credit_index);
     let first_recorded = [
         FirstRecorded::new(meters.iter().map(|meter| &meter.recorded)),
         FirstRecorded::new(credits.iter().map(|credit| &credit.recorded)),
@@ -196,6 +199,9 @@ fn read_session(document: Map, session_id: Option<&str>) -> Session {
         first_recorded,
         entitlements,
         entitlement_index,
+        meter_index,
+        credit_index,
+        entitlement_sources,
         granted_bundles,
         jwt_bundles,
         bundle_index,
@@ -648,44 +654,46 @@ impl Reader {
         })
     }
 
-    /// Warns about each meter or credit that an entitlement lists but the
-    /// document does not define; decisions skip those.
-    fn check_entitlement_sources(
+    /// Finds the meters and credits that each entitlement lists, and warns
+    /// about each one the document does not define; decisions skip those.
+    fn entitlement_sources(
         &mut self,
         entitlements: &[Entitlement],
-        meters: &[Meter],
-        credits: &[Credit],
-    ) {
+        meter_index: &Index,
+        credit_index: &Index,
+    ) -> Vec<EntitlementSources> {
+        let mut all = Vec::with_capacity(entitlements.len());
         for entitlement in entitlements {
-            for meter_id in entitlement
-                .metered_by
-                .iter()
-                .filter(|id| find_sorted(meters, id, |meter| &meter.id).is_none())
-            {
-                self.warn(|| {
-                    format!(
-                    "access_model.delivered_entitlements: entitlement {} is metered by {}, which \
-                     is not in access_model.meters; skipped",
-                    quote(&entitlement.id),
-                    quote(meter_id)
-                )
-                });
+            let mut sources = EntitlementSources::default();
+            for meter_id in &entitlement.metered_by {
+                match meter_index.get(meter_id) {
+                    Some(at) => sources.meters.push(at),
+                    None => self.warn(|| {
+                        format!(
+                            "access_model.delivered_entitlements: entitlement {} is metered by \
+                             {}, which is not in access_model.meters; skipped",
+                            quote(&entitlement.id),
+                            quote(meter_id)
+                        )
+                    }),
+                }
             }
-            for credit_id in entitlement
-                .credited_by
-                .iter()
-                .filter(|id| find_sorted(credits, id, |credit| &credit.id).is_none())
-            {
-                self.warn(|| {
-                    format!(
-                        "access_model.delivered_entitlements: entitlement {} is credited by {}, \
-                     which is not in access_model.credits; skipped",
-                        quote(&entitlement.id),
-                        quote(credit_id)
-                    )
-                });
+            for credit_id in &entitlement.credited_by {
+                match credit_index.get(credit_id) {
+                    Some(at) => sources.credits.push(at),
+                    None => self.warn(|| {
+                        format!(
+                            "access_model.delivered_entitlements: entitlement {} is credited by \
+                             {}, which is not in access_model.credits; skipped",
+                            quote(&entitlement.id),
+                            quote(credit_id)
+                        )
+                    }),
+                }
             }
+            all.push(sources);
         }
+        all
     }
 }
 

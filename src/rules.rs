@@ -3,7 +3,10 @@
 use crate::date::Timestamp;
 use crate::error::Error;
 use crate::json::write_string;
-use crate::model::{Entitlement, Session, SessionEntry};
+use crate::model::{Entitlement, EntitlementSources, Session, SessionEntry};
+
+/// A delivered entitlement, with the meters and credits it lists.
+type Delivered<'s> = (&'s Entitlement, &'s EntitlementSources);
 
 /// The reason for a decision to grant or deny access.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -89,15 +92,28 @@ impl Decision {
     }
 }
 
-/// A decision whose ids borrow from the session, so that a caller that needs
-/// only `granted`, such as `is_entitled`, copies no id.
-struct Verdict<'s> {
-    granted: bool,
-    reason: Reason,
-    entitlement_id: Option<&'s str>,
-    meter_id: Option<&'s str>,
-    credit_id: Option<&'s str>,
-    remaining_credits: Option<u64>,
+/// The source of a granted decision's credits: a meter or a credit, by its
+/// position in the session's list, which is in ascending id order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// The meter at this position of `Session::meters`.
+    Meter(usize),
+    /// The credit at this position of `Session::credits`.
+    Credit(usize),
+}
+
+/// A decision that names its meter or credit by position and borrows its
+/// entitlement, so that a caller that needs only `granted`, such as
+/// `is_entitled`, copies no id.
+pub(crate) struct Verdict<'s> {
+    /// Whether the content may be shown.
+    pub(crate) granted: bool,
+    /// Why.
+    pub(crate) reason: Reason,
+    /// The entitlement checked, when the reader has it delivered.
+    pub(crate) entitlement: Option<&'s Entitlement>,
+    /// The meter or credit that counted the content or has credits left.
+    pub(crate) source: Option<Source>,
 }
 
 impl<'s> Verdict<'s> {
@@ -105,22 +121,35 @@ impl<'s> Verdict<'s> {
         Verdict {
             granted,
             reason,
-            entitlement_id: entitlement.map(|entitlement| entitlement.id.as_str()),
-            meter_id: None,
-            credit_id: None,
-            remaining_credits: None,
+            entitlement,
+            source: None,
         }
     }
 
-    fn to_decision(&self) -> Decision {
+    fn to_decision(&self, session: &Session) -> Decision {
+        let id = |source| session.source_id(source).map(str::to_owned);
+        let (meter_id, credit_id) = match self.source {
+            Some(source @ Source::Meter(_)) => (id(source), None),
+            Some(source @ Source::Credit(_)) => (None, id(source)),
+            None => (None, None),
+        };
         Decision {
             granted: self.granted,
             reason: self.reason,
-            entitlement_id: self.entitlement_id.map(str::to_owned),
-            meter_id: self.meter_id.map(str::to_owned),
-            credit_id: self.credit_id.map(str::to_owned),
-            remaining_credits: self.remaining_credits,
+            entitlement_id: self.entitlement.map(|entitlement| entitlement.id.clone()),
+            meter_id,
+            credit_id,
+            remaining_credits: self.remaining_credits(session),
         }
+    }
+
+    /// Returns the credits left on the meter or credit that grants access by
+    /// reason `meter` or `credit`; `None` for the other reasons.
+    pub(crate) fn remaining_credits(&self, session: &Session) -> Option<u64> {
+        if !matches!(self.reason, Reason::Meter | Reason::Credit) {
+            return None;
+        }
+        session.source_remaining_credits(self.source?)
     }
 }
 
@@ -147,11 +176,11 @@ impl Session {
         content_id: &str,
         entitlement_id: Option<&str>,
     ) -> Result<Decision, Error> {
-        Ok(self.verdict(content_id, entitlement_id)?.to_decision())
+        Ok(self.verdict(content_id, entitlement_id)?.to_decision(self))
     }
 
     /// Applies the rules of [`Session::decide`], with the errors of `decide`.
-    fn verdict(
+    pub(crate) fn verdict(
         &self,
         content_id: &str,
         entitlement_id: Option<&str>,
@@ -167,42 +196,43 @@ impl Session {
                  leave it out to check the content id itself",
             ));
         }
-        let entitlement = self.entitlement(entitlement_id.unwrap_or(content_id));
-        Ok(self.decide_for(content_id, entitlement))
+        Ok(self.decide_for(
+            content_id,
+            self.delivered(entitlement_id.unwrap_or(content_id)),
+        ))
     }
 
-    fn decide_for<'s>(
-        &'s self,
-        content_id: &str,
-        entitlement: Option<&'s Entitlement>,
-    ) -> Verdict<'s> {
-        if let Some(entitlement) = entitlement.filter(|entitlement| entitlement.direct) {
+    /// Returns the delivered entitlement with this id, with the meters and
+    /// credits it lists.
+    fn delivered(&self, entitlement_id: &str) -> Option<Delivered<'_>> {
+        let at = self.entitlement_index.get(entitlement_id)?;
+        Some((
+            self.entitlements.get(at)?,
+            self.entitlement_sources.get(at)?,
+        ))
+    }
+
+    fn decide_for<'s>(&'s self, content_id: &str, delivered: Option<Delivered<'s>>) -> Verdict<'s> {
+        if let Some((entitlement, _)) = delivered.filter(|(entitlement, _)| entitlement.direct) {
             return Verdict::new(true, Reason::Entitlement, Some(entitlement));
         }
-        if let Some(verdict) = self.consumed(content_id, entitlement) {
+        if let Some(verdict) = self.consumed(content_id, delivered) {
             return verdict;
         }
-        let Some(entitlement) = entitlement else {
+        let Some((entitlement, sources)) = delivered else {
             return Verdict::new(false, Reason::None, None);
         };
 
-        let meter = self
-            .metered_by(entitlement)
-            .find_map(|meter| Some((meter, meter.remaining_credits.filter(|&n| n > 0)?)));
-        if let Some((meter, remaining)) = meter {
+        let has_credits = |(_, count): &(usize, Option<u64>)| count.is_some_and(|n| n > 0);
+        if let Some((at, _)) = self.metered_by(sources).find(has_credits) {
             return Verdict {
-                meter_id: Some(&meter.id),
-                remaining_credits: Some(remaining),
+                source: Some(Source::Meter(at)),
                 ..Verdict::new(true, Reason::Meter, Some(entitlement))
             };
         }
-        let credit = self
-            .credited_by(entitlement)
-            .find_map(|credit| Some((credit, credit.remaining_credits.filter(|&n| n > 0)?)));
-        if let Some((credit, remaining)) = credit {
+        if let Some((at, _)) = self.credited_by(sources).find(has_credits) {
             return Verdict {
-                credit_id: Some(&credit.id),
-                remaining_credits: Some(remaining),
+                source: Some(Source::Credit(at)),
                 ..Verdict::new(true, Reason::Credit, Some(entitlement))
             };
         }
@@ -214,58 +244,84 @@ impl Session {
     fn consumed<'s>(
         &'s self,
         content_id: &str,
-        entitlement: Option<&'s Entitlement>,
+        delivered: Option<Delivered<'s>>,
     ) -> Option<Verdict<'s>> {
-        let granted = |meter_id: Option<&'s str>, credit_id: Option<&'s str>| Verdict {
-            meter_id,
-            credit_id,
-            ..Verdict::new(true, Reason::Consumed, entitlement)
-        };
-        match entitlement {
-            Some(entitlement) => {
-                if let Some(meter) = self
-                    .metered_by(entitlement)
-                    .find(|meter| meter.has_recorded(content_id))
-                {
-                    return Some(granted(Some(&meter.id), None));
-                }
-                self.credited_by(entitlement)
-                    .find(|credit| credit.has_recorded(content_id))
-                    .map(|credit| granted(None, Some(&credit.id)))
-            }
+        let source = match delivered {
+            Some((_, sources)) => self
+                .metered_by(sources)
+                .find(|&(at, _)| {
+                    self.meters
+                        .get(at)
+                        .is_some_and(|m| m.has_recorded(content_id))
+                })
+                .map(|(at, _)| Source::Meter(at))
+                .or_else(|| {
+                    self.credited_by(sources)
+                        .find(|&(at, _)| {
+                            self.credits
+                                .get(at)
+                                .is_some_and(|c| c.has_recorded(content_id))
+                        })
+                        .map(|(at, _)| Source::Credit(at))
+                }),
             None => {
                 let [meters, credits] = &self.first_recorded;
-                if let Some(meter) = meters.find(content_id).and_then(|at| self.meters.get(at)) {
-                    return Some(granted(Some(&meter.id), None));
-                }
-                credits
+                meters
                     .find(content_id)
-                    .and_then(|at| self.credits.get(at))
-                    .map(|credit| granted(None, Some(&credit.id)))
+                    .map(Source::Meter)
+                    .or_else(|| credits.find(content_id).map(Source::Credit))
             }
+        }?;
+        Some(Verdict {
+            source: Some(source),
+            ..Verdict::new(
+                true,
+                Reason::Consumed,
+                delivered.map(|(entitlement, _)| entitlement),
+            )
+        })
+    }
+
+    /// Returns the meters an entitlement lists, in its order, without the
+    /// ids the document does not define: each meter's position and credits
+    /// left.
+    fn metered_by<'s>(
+        &'s self,
+        sources: &'s EntitlementSources,
+    ) -> impl Iterator<Item = (usize, Option<u64>)> + 's {
+        sources
+            .meters
+            .iter()
+            .filter_map(|&at| Some((at, self.meters.get(at)?.remaining_credits)))
+    }
+
+    /// Returns the credits an entitlement lists, in its order, without the
+    /// ids the document does not define: each credit's position and credits
+    /// left.
+    fn credited_by<'s>(
+        &'s self,
+        sources: &'s EntitlementSources,
+    ) -> impl Iterator<Item = (usize, Option<u64>)> + 's {
+        sources
+            .credits
+            .iter()
+            .filter_map(|&at| Some((at, self.credits.get(at)?.remaining_credits)))
+    }
+
+    /// Returns the credits left on a meter or credit, by its position.
+    pub(crate) fn source_remaining_credits(&self, source: Source) -> Option<u64> {
+        match source {
+            Source::Meter(at) => self.meters.get(at)?.remaining_credits,
+            Source::Credit(at) => self.credits.get(at)?.remaining_credits,
         }
     }
 
-    /// Returns the meters an entitlement lists, in its order, skipping unknown ids.
-    fn metered_by<'s>(
-        &'s self,
-        entitlement: &'s Entitlement,
-    ) -> impl Iterator<Item = &'s crate::model::Meter> {
-        entitlement
-            .metered_by
-            .iter()
-            .filter_map(|id| self.meter(id))
-    }
-
-    /// Returns the credits an entitlement lists, in its order, skipping unknown ids.
-    fn credited_by<'s>(
-        &'s self,
-        entitlement: &'s Entitlement,
-    ) -> impl Iterator<Item = &'s crate::model::Credit> {
-        entitlement
-            .credited_by
-            .iter()
-            .filter_map(|id| self.credit(id))
+    /// Returns the id of a meter or credit, by its position.
+    pub(crate) fn source_id(&self, source: Source) -> Option<&str> {
+        match source {
+            Source::Meter(at) => self.meters.get(at).map(|meter| meter.id.as_str()),
+            Source::Credit(at) => self.credits.get(at).map(|credit| credit.id.as_str()),
+        }
     }
 
     /// Returns whether the reader may see `content_id`: `decide(content_id, None)`'s `granted`.

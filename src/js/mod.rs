@@ -16,9 +16,31 @@ mod types;
 pub use client::SessionClient;
 pub use session::JsSession;
 
+use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsValue;
 
 use crate::error::{Error, ErrorCode};
+
+#[wasm_bindgen]
+extern "C" {
+    /// Calls the global `setTimeout` and catches its exception, so that a
+    /// runtime without it cannot make loading the module fail.
+    #[wasm_bindgen(js_name = setTimeout, catch)]
+    fn set_timeout_caught(handler: &JsValue, delay_ms: i32) -> Result<JsValue, JsValue>;
+}
+
+/// Runs when the module is loaded, inside `init()` or the import of the
+/// bundler and Node builds. It schedules a task that compiles the parser and
+/// the rules ([`request::compile_parser_early`]), so that the page's first
+/// `Session.parse` and `decide` do not wait for V8 to compile each function
+/// on its first call. A page usually starts its session lookup right after
+/// `init()` resolves, and the task then runs while that request is on the
+/// network.
+#[wasm_bindgen(start, skip_typescript)]
+fn start() {
+    let task = Closure::once_into_js(request::compile_parser_early);
+    let _ = set_timeout_caught(&task, 0);
+}
 
 /// Converts an error into a JavaScript `Error` whose `name` is
 /// `"ZephrSessionError"`, with `code` and `status` properties.

@@ -155,12 +155,13 @@ const EARLY_DOCUMENT: &str = r#"{"tenantId":"t","authenticated":false,"v":1,"use
 "granted_bundles":[],"jwt_bundles":[],"user_state":"anonymous"},
 "last_updated":1796547600000,"test_groups":{"g":"A"},"second_party_data":{}}"#;
 
-/// Parses [`EARLY_DOCUMENT`] and decides on it, once per page, while the
-/// first request is on the network. V8 compiles each wasm function on its
-/// first call, which took about 4 ms for the parser and the rules in
-/// headless Chromium 156 on a 2-core machine.
-/// Done here, that work overlaps the wait instead of following the response.
-fn compile_parser_early() {
+/// Parses [`EARLY_DOCUMENT`] and decides on it, once per page: in a task
+/// that [`super::start`] schedules when the module loads, or when the first
+/// request starts, whichever comes first. V8 compiles each wasm function on
+/// its first call, which took about 4 ms for the parser and the rules in
+/// headless Chromium 156 on a 2-core machine. Done early, that work overlaps
+/// the wait for the network instead of following the response.
+pub(crate) fn compile_parser_early() {
     static DONE: AtomicBool = AtomicBool::new(false);
     if DONE.swap(true, Ordering::Relaxed) {
         return;

@@ -1,5 +1,6 @@
 //! `Session`: a session document and every query a paywall makes of it.
 
+use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Array, Date, Object, JSON};
@@ -14,7 +15,7 @@ use super::{debug, invalid_argument, to_js_error};
 use crate::date::{Timestamp, MAX_JS_DATE_MS};
 use crate::error::Error;
 use crate::model::{Credit, Meter, Session, SessionEntry};
-use crate::rules::Decision;
+use crate::rules::{Decision, Reason, Source, Verdict};
 
 /// A reader's session document, exported to JavaScript as `Session`.
 #[wasm_bindgen(js_name = Session)]
@@ -432,6 +433,88 @@ impl JsSession {
     pub fn to_json(&self) -> JsValue {
         json_to_js(&self.inner.document().to_json())
     }
+
+    // The methods below serve the package's JavaScript (`src/js/fast_paths.js`),
+    // which returns the results of `decide`, `isEntitled` and `remainingCredits` as object
+    // literals for the common arguments and calls the methods above for the
+    // rest. It removes them from `Session.prototype` when the module loads, so
+    // callers never see them. Their ids come through the scratch buffer
+    // ([`JsSession::scratch`]), which costs no allocation per call.
+
+    /// Applies the rules to the content id in the first `content_len` bytes
+    /// of the scratch buffer and, when `entitlement_len` is not negative, the
+    /// entitlement id in the next `entitlement_len` bytes. Returns the verdict
+    /// as one number: see [`verdict_code`]. Returns [`SLOW_PATH`] when the
+    /// session logs its decisions, when an id is empty or not UTF-8, and
+    /// when a position does not fit, so that the caller uses `decide`.
+    #[doc(hidden)]
+    #[wasm_bindgen(js_name = __verdictCode, skip_typescript)]
+    pub fn verdict_code(&self, content_len: usize, entitlement_len: i32) -> u32 {
+        if self.debug {
+            return SLOW_PATH;
+        }
+        SCRATCH.with_borrow(|bytes| {
+            let Some(content_id) = scratch_str(bytes, 0, content_len) else {
+                return SLOW_PATH;
+            };
+            let entitlement_id = match usize::try_from(entitlement_len) {
+                Err(_) => None,
+                Ok(length) => match scratch_str(bytes, content_len, length) {
+                    Some(id) => Some(id),
+                    None => return SLOW_PATH,
+                },
+            };
+            self.inner
+                .verdict(content_id, entitlement_id)
+                .map_or(SLOW_PATH, |verdict| verdict_code(&verdict))
+        })
+    }
+
+    /// Returns the id of the meter or credit that a verdict code names.
+    #[doc(hidden)]
+    #[wasm_bindgen(js_name = __sourceId, skip_typescript)]
+    pub fn source_id(&self, code: u32) -> Option<String> {
+        self.inner.source_id(code_source(code)?).map(str::to_owned)
+    }
+
+    /// Returns the credits left on the meter or credit that a verdict code
+    /// names, or -1 when its count is absent.
+    #[doc(hidden)]
+    #[wasm_bindgen(js_name = __sourceRemaining, skip_typescript)]
+    pub fn source_remaining(&self, code: u32) -> f64 {
+        code_source(code)
+            .and_then(|source| self.inner.source_remaining_credits(source))
+            .map_or(-1.0, |count| count as f64)
+    }
+
+    /// Makes the scratch buffer at least `length` bytes long and returns its
+    /// address in the module's memory, for the package's JavaScript. The address
+    /// stays valid until a call requests more room.
+    #[doc(hidden)]
+    #[wasm_bindgen(js_name = __scratch, skip_typescript)]
+    pub fn scratch(length: usize) -> usize {
+        SCRATCH.with_borrow_mut(|bytes| {
+            if bytes.len() < length {
+                bytes.resize(length, 0);
+            }
+            bytes.as_ptr() as usize
+        })
+    }
+
+    /// Returns the credits left on the meter whose id is in the first
+    /// `meter_len` bytes of the scratch buffer, or -1 when the meter or its
+    /// count is absent, and -2 when the id is not UTF-8.
+    #[doc(hidden)]
+    #[wasm_bindgen(js_name = __remainingCredits, skip_typescript)]
+    pub fn remaining_credits_of(&self, meter_len: usize) -> f64 {
+        SCRATCH.with_borrow(|bytes| match scratch_str(bytes, 0, meter_len) {
+            None => -2.0,
+            Some(meter_id) => self
+                .inner
+                .remaining_credits(meter_id)
+                .map_or(-1.0, |count| count as f64),
+        })
+    }
 }
 
 fn session_id_option(options: &JsValue) -> Result<Option<String>, JsValue> {
@@ -587,4 +670,67 @@ fn session_object(entry: &SessionEntry) -> Object {
     text("tenantId", &entry.tenant_id);
     text("subTenantId", &entry.sub_tenant_id);
     object
+}
+
+/// The verdict code that sends the package's JavaScript to the full method.
+const SLOW_PATH: u32 = u32::MAX;
+
+/// The bits of a verdict code that hold the position of its meter or credit.
+const POSITION_SHIFT: u32 = 5;
+
+/// Packs a verdict into one number for the package's JavaScript:
+///
+/// - bits 0-2: the reason, in the order of [`Reason`]: 0 `entitlement`,
+///   1 `consumed`, 2 `meter`, 3 `credit`, 4 `exhausted`, 5 `none`;
+/// - bit 3: set when the decision names its entitlement, whose id is then the
+///   one the caller checked;
+/// - bit 4: set when the decision names a credit, clear for a meter;
+/// - bits 5-31: the meter's or credit's position plus one, or 0 for none.
+///
+/// A position that does not fit gives [`SLOW_PATH`].
+fn verdict_code(verdict: &Verdict<'_>) -> u32 {
+    let reason = match verdict.reason {
+        Reason::Entitlement => 0,
+        Reason::Consumed => 1,
+        Reason::Meter => 2,
+        Reason::Credit => 3,
+        Reason::Exhausted => 4,
+        Reason::None => 5,
+    };
+    let named = if verdict.entitlement.is_some() { 8 } else { 0 };
+    let (kind, at) = match verdict.source {
+        None => (0, 0),
+        Some(Source::Meter(at)) => (0, at),
+        Some(Source::Credit(at)) => (16, at),
+    };
+    let slot = match verdict.source {
+        None => 0,
+        Some(_) => match u32::try_from(at).ok().and_then(|at| at.checked_add(1)) {
+            Some(slot) if slot < 1 << (32 - POSITION_SHIFT) => slot,
+            _ => return SLOW_PATH,
+        },
+    };
+    reason | named | kind | slot << POSITION_SHIFT
+}
+
+/// Reads the meter or credit that a verdict code names.
+fn code_source(code: u32) -> Option<Source> {
+    let at = usize::try_from((code >> POSITION_SHIFT).checked_sub(1)?).ok()?;
+    Some(if code & 16 == 0 {
+        Source::Meter(at)
+    } else {
+        Source::Credit(at)
+    })
+}
+
+thread_local! {
+    /// The buffer to which the package's JavaScript writes the ids of a quick
+    /// call, as UTF-8.
+    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Reads `length` bytes of the scratch buffer from `start` as text.
+fn scratch_str(bytes: &[u8], start: usize, length: usize) -> Option<&str> {
+    let end = start.checked_add(length)?;
+    std::str::from_utf8(bytes.get(start..end)?).ok()
 }

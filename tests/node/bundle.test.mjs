@@ -4,10 +4,10 @@
 // miscompiled bundle that the unoptimized browser tests cannot see.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import vm from "node:vm";
-import { createInterface } from "node:readline";
+
+import { startMock } from "./mock.mjs";
 
 const root = new URL("../../", import.meta.url);
 const { initSync, Session, SessionClient } = await import(new URL("pkg/zephr_session.js", root));
@@ -431,21 +431,12 @@ describe("SessionClient over Node's fetch", () => {
   let mockUrl;
 
   before(async () => {
-    mock = spawn(process.execPath, [new URL("tests/mock/server.mjs", root).pathname, "0"], {
-      stdio: ["ignore", "pipe", "inherit"],
-    });
-    const lines = createInterface({ input: mock.stdout });
-    for await (const line of lines) {
-      if (line.startsWith("mock: ")) {
-        mockUrl = line.slice("mock: ".length);
-        break;
-      }
-    }
-    assert.ok(mockUrl, "the mock printed its URL");
+    mock = await startMock();
+    mockUrl = mock.url;
   });
 
   after(() => {
-    mock?.kill();
+    mock?.stop();
   });
 
   test("fetchSession resolves with the encoded path", async () => {

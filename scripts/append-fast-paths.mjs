@@ -1,0 +1,54 @@
+// Appends src/js/fast_paths.js to the JavaScript glue of a wasm-pack build.
+//
+// Usage: node scripts/append-fast-paths.mjs BUILD_DIR
+//
+// The glue file is the one that defines `class Session`: zephr_session.js in
+// the web and nodejs builds, zephr_session_bg.js in the bundler build. The
+// appended code runs in that file's scope, where it replaces three methods of
+// `Session` (see the comment at the top of fast_paths.js). Run once per
+// build: a glue file that already has the code is an error, so that a
+// second run cannot stack two copies.
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const SOURCE = path.join(root, "src", "js", "fast_paths.js");
+const MARKER = "// zephr-session: fast paths from src/js/fast_paths.js";
+const CANDIDATES = ["zephr_session_bg.js", "zephr_session.js"];
+const RAW_METHODS = ["__verdictCode", "__sourceId", "__sourceRemaining", "__remainingCredits", "__scratch"];
+// The glue's functions that the appended code calls.
+const GLUE_FUNCTIONS = ["getUint8ArrayMemory0"];
+
+function fail(message) {
+  console.error(`append-fast-paths: ${message}`);
+  process.exit(1);
+}
+
+const [buildDir] = process.argv.slice(2);
+if (!buildDir) {
+  fail("usage: node scripts/append-fast-paths.mjs BUILD_DIR");
+}
+
+const glue = CANDIDATES.map((name) => path.join(buildDir, name)).find(
+  (file) => existsSync(file) && /^(export )?class Session \{/m.test(readFileSync(file, "utf8")),
+);
+if (!glue) {
+  fail(`no file of ${buildDir} (${CANDIDATES.join(", ")}) defines class Session; run wasm-pack build first`);
+}
+const text = readFileSync(glue, "utf8");
+if (text.includes(MARKER)) {
+  fail(`${glue} already has the fast paths; run wasm-pack build again for a fresh glue file`);
+}
+for (const method of RAW_METHODS) {
+  if (!text.includes(`${method}(`)) {
+    fail(`${glue} has no method ${method}; is it a build of this crate's src/js/session.rs?`);
+  }
+}
+for (const name of GLUE_FUNCTIONS) {
+  if (!new RegExp(`^(export )?function ${name}\\(`, "m").test(text)) {
+    fail(`${glue} has no function ${name}; is it a build of this crate with wasm-bindgen 0.2.130?`);
+  }
+}
+writeFileSync(glue, `${text.trimEnd()}\n\n${MARKER}\n${readFileSync(SOURCE, "utf8")}`);
+console.log(`append-fast-paths: ${path.relative(root, glue)}`);

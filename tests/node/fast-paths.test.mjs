@@ -1,0 +1,254 @@
+// The quick results of src/js/fast_paths.js against the glue's own methods,
+// on the release bundle in pkg/.
+//
+// An object literal from another realm (node:vm) is a plain object to the
+// module, but the quick path leaves it to the glue's method, which reads it in
+// Rust and builds the decision there. So `decide(id, foreign(options))` is the
+// reference answer for `decide(id, options)`.
+import { after, before, describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync, readdirSync } from "node:fs";
+import vm from "node:vm";
+
+import { generateDocument } from "../../bench/generate.mjs";
+import { startMock } from "./mock.mjs";
+
+const root = new URL("../../", import.meta.url);
+const { initSync, Session, SessionClient } = await import(new URL("pkg/zephr_session.js", root));
+initSync({ module: readFileSync(new URL("pkg/zephr_session_bg.wasm", root)) });
+
+const foreign = (options) => vm.runInNewContext(`(${JSON.stringify(options)})`);
+
+const fixtureNames = readdirSync(new URL("tests/fixtures/", root)).filter((name) => name.endsWith(".json"));
+const documents = [
+  ...fixtureNames.map((name) => [name, readFileSync(new URL(`tests/fixtures/${name}`, root), "utf8")]),
+  ["generated, 40 meters", JSON.stringify(generateDocument({ seed: 7, meters: 40, credits: 6, contentIds: 400, entitlements: 30 }))],
+];
+
+// Ids that look like the document's and ids that do not: recorded content
+// with and without parameters, entitlement, meter and credit ids, prototype
+// names and non-ASCII text.
+function contentIdsOf(session) {
+  const ids = new Set(["no-such-article", "__proto__", "constructor", "toString", "é-article", "😀", "a\u0000b"]);
+  for (const id of [...session.meterIds(), ...session.creditIds(), ...session.entitlementIds()]) {
+    ids.add(id);
+  }
+  for (const source of [...session.meterIds().map((id) => session.meter(id)), ...session.creditIds().map((id) => session.credit(id))]) {
+    for (const id of source.contentIds.slice(0, 20)) {
+      ids.add(id);
+      ids.add(`${id}?utm=x`);
+      ids.add(`${id}#top`);
+      ids.add(id.split(/[?#]/)[0]);
+    }
+  }
+  ids.delete("");
+  return [...ids];
+}
+
+function entitlementIdsOf(session) {
+  return [undefined, "no-such-entitlement", ...session.entitlementIds(), ...session.meterIds().slice(0, 5)];
+}
+
+describe("quick results agree with the glue's methods", () => {
+  for (const [name, text] of documents) {
+    test(name, () => {
+      const session = Session.parse(text);
+      const contentIds = contentIdsOf(session);
+      const entitlementIds = entitlementIdsOf(session);
+      let reasons = new Set();
+      for (const contentId of contentIds) {
+        const reference = session.decide(contentId, foreign({}));
+        assert.equal(session.isEntitled(contentId), reference.granted, `isEntitled(${JSON.stringify(contentId)})`);
+        for (const entitlementId of entitlementIds) {
+          const options = entitlementId === undefined ? undefined : { entitlementId };
+          const quick = session.decide(contentId, options);
+          const expected = session.decide(contentId, foreign(options ?? {}));
+          const call = `decide(${JSON.stringify(contentId)}, ${JSON.stringify(options)})`;
+          // The text compares the keys' order too.
+          assert.equal(JSON.stringify(quick), JSON.stringify(expected), call);
+          assert.equal(Object.getPrototypeOf(quick), Object.prototype, call);
+          reasons.add(quick.reason);
+        }
+      }
+      for (const meterId of [...session.meterIds(), "no-such-meter", "__proto__"]) {
+        assert.equal(session.remainingCredits(meterId), session.meter(meterId)?.remainingCredits, `remainingCredits(${meterId})`);
+      }
+      assert.ok(reasons.has("none"), `reasons seen: ${[...reasons].join(", ")}`);
+    });
+  }
+
+  test("sample documents give every reason", () => {
+    const reasons = new Set();
+    for (const [, text] of documents) {
+      const session = Session.parse(text);
+      for (const contentId of contentIdsOf(session)) {
+        for (const entitlementId of entitlementIdsOf(session)) {
+          reasons.add(session.decide(contentId, entitlementId === undefined ? undefined : { entitlementId }).reason);
+        }
+      }
+    }
+    assert.deepEqual([...reasons].sort(), ["consumed", "credit", "entitlement", "exhausted", "meter", "none"]);
+  });
+});
+
+describe("arguments the quick path leaves to the glue's methods", () => {
+  const session = Session.parse(readFileSync(new URL("tests/fixtures/anonymous-metered.json", root), "utf8"));
+
+  test("bad arguments throw the contract's errors", () => {
+    const cases = [
+      [() => session.decide(42), /^contentId must be a string, but it is a number/],
+      [() => session.decide(""), /^contentId is empty/],
+      [() => session.decide("a", { entitlementId: 5 }), /^entitlementId must be a string, but it is a number/],
+      [() => session.decide("a", { entitlementId: "" }), /^entitlementId is empty/],
+      [() => session.decide("a", { entitlement: "premium" }), /^decide options have no option "entitlement"/],
+      [() => session.decide("a", ["premium"]), /^decide options must be an object, but it is an array/],
+      [() => session.decide("a", "premium"), /^decide options must be an object, but it is a string/],
+      [() => session.isEntitled(undefined), /^contentId is missing/],
+      [() => session.isEntitled(""), /^contentId is empty/],
+      [() => session.remainingCredits(""), /^meterId is empty/],
+      [() => session.remainingCredits(null), /^meterId is missing/],
+      [() => session.remainingCredits({}), /^meterId must be a string, but it is an object/],
+    ];
+    for (const [call, message] of cases) {
+      assert.throws(call, { name: "ZephrSessionError", code: "invalid_argument", message }, String(call));
+    }
+  });
+
+  test("an id with a lone surrogate is an invalid argument", () => {
+    const cases = [
+      () => session.decide("\uD800"),
+      () => session.decide("article", { entitlementId: "a\uDFFF" }),
+      () => session.isEntitled("\uDBFFx"),
+      () => session.remainingCredits("\uDC00"),
+    ];
+    for (const call of cases) {
+      assert.throws(call, { name: "ZephrSessionError", code: "invalid_argument", message: /contains a lone surrogate/ }, String(call));
+    }
+  });
+
+  test("ids of any length and script", () => {
+    const text = JSON.stringify({
+      access_model: {
+        meters: {
+          "é-meter": { remainingCredits: 4, contentIds: ["/ünïcode/ärticle", "😀".repeat(3000)] },
+          long: { remainingCredits: 1, contentIds: ["x".repeat(100000)] },
+        },
+        delivered_entitlements: [{ id: "prémium", meteredBy: ["é-meter"] }],
+      },
+    });
+    const odd = Session.parse(text);
+    const cases = [
+      ["/ünïcode/ärticle", undefined],
+      ["/ünïcode/ärticle?ref=1", "prémium"],
+      ["😀".repeat(3000), undefined],
+      ["x".repeat(100000), undefined],
+      ["x".repeat(99999), "prémium"],
+      ["a", "é".repeat(5000)],
+    ];
+    for (const [contentId, entitlementId] of cases) {
+      const options = entitlementId === undefined ? undefined : { entitlementId };
+      assert.equal(
+        JSON.stringify(odd.decide(contentId, options)),
+        JSON.stringify(odd.decide(contentId, foreign(options ?? {}))),
+        `${contentId.slice(0, 20)} (${contentId.length} units)`,
+      );
+    }
+    assert.equal(odd.decide("x".repeat(100000)).meterId, "long");
+    assert.equal(odd.decide("a", { entitlementId: "prémium" }).remainingCredits, 4);
+    assert.equal(odd.remainingCredits("é-meter"), 4);
+    assert.equal(odd.isEntitled("😀".repeat(3000)), true);
+  });
+
+  test("results after the memory grows", () => {
+    const first = Session.parse(readFileSync(new URL("tests/fixtures/anonymous-metered.json", root), "utf8"));
+    assert.equal(first.decide("article-2000", { entitlementId: "premium" }).reason, "meter");
+    // A large document makes the module grow its memory, which gives the
+    // glue a new buffer to write into.
+    const large = Session.parse(JSON.stringify(generateDocument({ seed: 3, meters: 2000, credits: 200, contentIds: 40000, entitlements: 500 })));
+    assert.equal(first.decide("article-2000", { entitlementId: "premium" }).reason, "meter");
+    assert.equal(first.remainingCredits("monthly-free"), 3);
+    assert.equal(first.isEntitled("article-1002"), true);
+    large.free();
+  });
+
+  test("options with null, undefined and a null prototype", () => {
+    assert.equal(session.decide("article-2000", null).reason, "none");
+    assert.equal(session.decide("article-2000", { entitlementId: undefined }).reason, "none");
+    assert.equal(session.decide("article-2000", { entitlementId: null }).reason, "none");
+    const bare = Object.create(null);
+    bare.entitlementId = "premium";
+    assert.equal(session.decide("article-2000", bare).reason, "meter");
+  });
+
+  test("a getter runs once on the quick path", () => {
+    let reads = 0;
+    const options = {
+      get entitlementId() {
+        reads += 1;
+        return "premium";
+      },
+    };
+    assert.equal(session.decide("article-2000", options).reason, "meter");
+    assert.equal(reads, 1);
+  });
+
+  test("helpers are off the prototype", () => {
+    for (const name of ["__verdictCode", "__sourceId", "__sourceRemaining", "__remainingCredits"]) {
+      assert.equal(name in Session.prototype, false, name);
+    }
+    assert.equal("__scratch" in Session, false);
+    for (const name of ["decide", "isEntitled", "remainingCredits"]) {
+      const descriptor = Object.getOwnPropertyDescriptor(Session.prototype, name);
+      assert.equal(descriptor.enumerable, false, name);
+      assert.equal(descriptor.value.name, name);
+    }
+    assert.equal(Session.prototype.decide.length, 2);
+  });
+
+  test("a freed session throws", () => {
+    const freed = Session.parse("{}");
+    freed.free();
+    assert.throws(() => freed.decide("a"));
+    assert.throws(() => freed.isEntitled("a"));
+    assert.throws(() => freed.remainingCredits("m"));
+  });
+});
+
+describe("a client created with debug: true", () => {
+  let mock;
+
+  before(async () => {
+    mock = await startMock();
+  });
+
+  after(() => {
+    mock?.stop();
+  });
+
+  test("logs each decision, which the glue's methods make", async () => {
+    const lines = [];
+    const original = console.debug;
+    console.debug = (line) => lines.push(line);
+    try {
+      const client = new SessionClient({ baseUrl: mock.url, site: "ok", debug: true });
+      const session = await client.fetchSession("reader-1");
+      lines.length = 0;
+      assert.deepEqual(session.decide("article-1", { entitlementId: "premium" }), {
+        granted: true,
+        reason: "meter",
+        entitlementId: "premium",
+        meterId: "monthly-free",
+        remainingCredits: 2,
+      });
+      assert.equal(session.isEntitled("article-1"), false);
+      assert.equal(lines.length, 2, lines.join("\n"));
+      assert.match(lines[0], /^\[zephr-session\] decide/);
+      assert.match(lines[1], /^\[zephr-session\] isEntitled/);
+      lines.length = 0;
+      assert.equal(session.remainingCredits("monthly-free"), 2);
+      assert.deepEqual(lines, []);
+    } finally {
+      console.debug = original;
+    }
+  });
+});
