@@ -43,7 +43,7 @@ const MEASURE_TIMEOUT_MS = 300_000;
 
 /** The cold-load case: the sample anonymous reader, whose meter grants the article. */
 const FIRST_DECISION = { session: "anonymous-metered", content: "article-2000", entitlement: "premium" };
-const FIRST_DECISION_PATHS = ["module-client", "module-parse", "baseline"];
+const FIRST_DECISION_PATHS = ["module-client", "module-parse", "module-preload", "baseline"];
 
 /** Calls of each kind timed on each sample document. The row of the sample documents cycles through all of them. */
 const CALLS_PER_SAMPLE_DOCUMENT = 40;
@@ -287,7 +287,7 @@ async function timeFirstDecisions(browser, server, loads, expected) {
 
   // Each module load must have downloaded the bundle, and each baseline load
   // the baseline, or the loads were not cold.
-  const moduleLoads = 2 * (loads + 1);
+  const moduleLoads = 3 * (loads + 1);
   const counts = await server.counts();
   const wasmRequests = counts.get("/pkg/zephr_session_bg.wasm") ?? 0;
   const baselineRequests = counts.get("/bench/baseline.js") ?? 0;

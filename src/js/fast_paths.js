@@ -243,6 +243,17 @@
     },
   };
 
+  // `warm_up` in src/js/mod.rs calls this on a session of a small built-in
+  // document, in a task after the module loads, so that V8 compiles these
+  // functions before the page's first call.
+  Object.defineProperty(prototype, Symbol.for("zephr-session.warm-up"), {
+    value() {
+      methods.decide.call(this, "a", { entitlementId: "e" });
+      methods.isEntitled.call(this, "b");
+      methods.remainingCredits.call(this, "m");
+    },
+  });
+
   for (const name of ["decide", "isEntitled", "remainingCredits"]) {
     Object.defineProperty(prototype, name, {
       value: methods[name],

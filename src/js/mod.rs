@@ -16,6 +16,7 @@ mod types;
 pub use client::SessionClient;
 pub use session::JsSession;
 
+use js_sys::{Function, Reflect, Symbol};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsValue;
 
@@ -30,17 +31,42 @@ extern "C" {
 }
 
 /// Runs when the module is loaded, inside `init()` or the import of the
-/// bundler and Node builds. It schedules a task that compiles the parser and
-/// the rules ([`request::compile_parser_early`]), so that the page's first
-/// `Session.parse` and `decide` do not wait for V8 to compile each function
-/// on its first call. A page usually starts its session lookup right after
-/// `init()` resolves, and the task then runs while that request is on the
-/// network.
+/// bundler and Node builds, and schedules [`warm_up`]. A page usually starts
+/// its session lookup right after `init()` resolves, and the task then runs
+/// while that request is on the network.
 #[wasm_bindgen(start, skip_typescript)]
 fn start() {
-    let task = Closure::once_into_js(request::compile_parser_early);
+    let task = Closure::once_into_js(warm_up);
     let _ = set_timeout_caught(&task, 0);
 }
+
+/// Parses a small document and, once per page, has the quick paths of
+/// `src/js/fast_paths.js` decide on it, so that V8 compiles the parser, the
+/// rules and the quick paths before the page's first call instead of during
+/// it. The quick paths define the method under the [`WARM_UP`] symbol; they
+/// call their own functions, so a page that wrapped `decide` sees no call.
+fn warm_up() {
+    if !request::claim_early_compile() {
+        return;
+    }
+    let text = JsValue::from_str(request::EARLY_DOCUMENT);
+    let Ok(session) = JsSession::parse(text, JsValue::UNDEFINED) else {
+        return;
+    };
+    // The garbage collector frees the session, through the glue's
+    // FinalizationRegistry.
+    let session = JsValue::from(session);
+    let method = Reflect::get(&session, &Symbol::for_(WARM_UP))
+        .ok()
+        .and_then(|method| method.dyn_into::<Function>().ok());
+    if let Some(method) = method {
+        let _ = method.call0(&session);
+    }
+}
+
+/// The key, in the global symbol registry, of the method of
+/// `Session.prototype` that [`warm_up`] calls.
+const WARM_UP: &str = "zephr-session.warm-up";
 
 /// Converts an error into a JavaScript `Error` whose `name` is
 /// `"ZephrSessionError"`, with `code` and `status` properties.

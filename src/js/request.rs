@@ -145,7 +145,7 @@ async fn attempt(
 
 /// A small document that reaches the parser's and the rules' main paths:
 /// meters, credits, entitlements, dates and sessions.
-const EARLY_DOCUMENT: &str = r#"{"tenantId":"t","authenticated":false,"v":1,"user_id":"",
+pub(crate) const EARLY_DOCUMENT: &str = r#"{"tenantId":"t","authenticated":false,"v":1,"user_id":"",
 "sessions":[{"session_id":"s","state":"anonymous","authenticated":false,
 "startDate":"2026-12-01 09:15 AM UTC","expiryDate":"2026-12-31 23:00 PM UTC"}],
 "access_model":{"meters":{"m":{"refreshTime":"2027-01-01 00:00:00","meterSize":5,
@@ -155,15 +155,22 @@ const EARLY_DOCUMENT: &str = r#"{"tenantId":"t","authenticated":false,"v":1,"use
 "granted_bundles":[],"jwt_bundles":[],"user_state":"anonymous"},
 "last_updated":1796547600000,"test_groups":{"g":"A"},"second_party_data":{}}"#;
 
-/// Parses [`EARLY_DOCUMENT`] and decides on it, once per page: in a task
-/// that [`super::start`] schedules when the module loads, or when the first
-/// request starts, whichever comes first. V8 compiles each wasm function on
-/// its first call, which took about 4 ms for the parser and the rules in
-/// headless Chromium 156 on a 2-core machine. Done early, that work overlaps
-/// the wait for the network instead of following the response.
-pub(crate) fn compile_parser_early() {
+/// Returns true on the first call of the page and false after: whether the
+/// parser and the rules still need compiling early, by [`super::warm_up`] or
+/// [`compile_parser_early`].
+pub(crate) fn claim_early_compile() -> bool {
     static DONE: AtomicBool = AtomicBool::new(false);
-    if DONE.swap(true, Ordering::Relaxed) {
+    !DONE.swap(true, Ordering::Relaxed)
+}
+
+/// Parses [`EARLY_DOCUMENT`] and decides on it when the first request starts,
+/// unless the task that [`super::start`] schedules when the module loads has
+/// done so. V8 compiles each wasm function on its first call, which took
+/// about 4 ms for the parser and the rules in headless Chromium 156 on a
+/// 2-core machine. Done early, that work overlaps the wait for the network
+/// instead of following the response.
+fn compile_parser_early() {
+    if !claim_early_compile() {
         return;
     }
     if let Ok(session) = Session::parse(EARLY_DOCUMENT, None) {

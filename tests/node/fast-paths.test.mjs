@@ -4,9 +4,10 @@
 // An object literal from another realm (node:vm) is a plain object to the
 // module, but the quick path leaves it to the glue's method, which reads it in
 // Rust and builds the decision there. So `decide(id, foreign(options))` is the
-// reference answer for `decide(id, options)`.
+// reference result for `decide(id, options)`.
 import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { readFileSync, readdirSync } from "node:fs";
 import vm from "node:vm";
 
@@ -203,6 +204,28 @@ describe("arguments the quick path leaves to the glue's methods", () => {
       assert.equal(descriptor.value.name, name);
     }
     assert.equal(Session.prototype.decide.length, 2);
+  });
+
+  test("the warm-up calls no page wrapper", () => {
+    // A new process, so that the module loads again and schedules its task.
+    const script = `
+      import { readFileSync } from "node:fs";
+      const { initSync, Session } = await import(${JSON.stringify(new URL("pkg/zephr_session.js", root).href)});
+      let wrapped = 0;
+      for (const name of ["decide", "isEntitled", "remainingCredits"]) {
+        const original = Session.prototype[name];
+        Session.prototype[name] = function (...args) {
+          wrapped += 1;
+          return original.apply(this, args);
+        };
+      }
+      initSync({ module: readFileSync(${JSON.stringify(new URL("pkg/zephr_session_bg.wasm", root).pathname)}) });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const warmUp = Session.prototype[Symbol.for("zephr-session.warm-up")];
+      console.log(JSON.stringify({ wrapped, warmUp: typeof warmUp }));
+    `;
+    const output = execFileSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
+    assert.deepEqual(JSON.parse(output), { wrapped: 0, warmUp: "function" });
   });
 
   test("a freed session throws", () => {
