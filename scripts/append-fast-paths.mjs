@@ -16,7 +16,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const SOURCE = path.join(root, "src", "js", "fast_paths.js");
 const MARKER = "// zephr-session: fast paths from src/js/fast_paths.js";
 const CANDIDATES = ["zephr_session_bg.js", "zephr_session.js"];
-const RAW_METHODS = ["__verdictCode", "__sourceId", "__sourceRemaining", "__remainingCredits", "__scratch"];
+const RAW_METHODS = ["__verdictCode", "__sourceId", "__sourceRemaining", "__meterCounts", "__scratch"];
 // The glue's functions that the appended code calls.
 const GLUE_FUNCTIONS = ["getUint8ArrayMemory0"];
 
@@ -44,6 +44,10 @@ for (const method of RAW_METHODS) {
   if (!text.includes(`${method}(`)) {
     fail(`${glue} has no method ${method}; is it a build of this crate's src/js/session.rs?`);
   }
+}
+// The field in which the glue keeps a session's pointer, 0 once freed.
+if (!text.includes("this.__wbg_ptr = 0")) {
+  fail(`${glue} has no field __wbg_ptr; is it a build of this crate with wasm-bindgen 0.2.130?`);
 }
 for (const name of GLUE_FUNCTIONS) {
   if (!new RegExp(`^(export )?function ${name}\\(`, "m").test(text)) {

@@ -9,7 +9,8 @@
 // benchmark's Chromium. Here, the common arguments (a non-empty string id, and
 // no options or an object literal whose only option is a string
 // `entitlementId`) are checked in JavaScript, the module returns one number
-// (`verdict_code` in session.rs), and the result is an object literal. Any
+// (`verdict_code` in session.rs), and the result is an object literal.
+// `remainingCredits` reads a map of the session's meters instead. Any
 // other argument goes to the glue's method, which returns the same results
 // and throws the errors of the contract.
 //
@@ -31,7 +32,8 @@
   const verdictCode = take("__verdictCode");
   const sourceId = take("__sourceId");
   const sourceRemaining = take("__sourceRemaining");
-  const remainingOf = take("__remainingCredits");
+  const meterCounts = take("__meterCounts");
+  const meterIds = prototype.meterIds;
   const scratch = Session.__scratch;
   if (typeof scratch !== "function") {
     throw new Error("zephr-session: the glue has no Session.__scratch; rebuild the package");
@@ -155,6 +157,24 @@
     return source;
   };
 
+  // Each session's meters, from id to credits left (-1 when absent), built at
+  // its first `remainingCredits` call, as the baseline builds its maps at
+  // parse: a Map lookup costs less than a call into the module.
+  const meterTables = new WeakMap();
+  const meterTable = (session) => {
+    let table = meterTables.get(session);
+    if (table === undefined) {
+      const ids = meterIds.call(session);
+      const counts = meterCounts.call(session);
+      table = new Map();
+      for (let index = 0; index < ids.length; index++) {
+        table.set(ids[index], counts[index]);
+      }
+      meterTables.set(session, table);
+    }
+    return table;
+  };
+
   // Asks the module for the verdict on ids that `usable` accepted.
   const quickVerdict = (session, contentId, entitlementId) => {
     const view = scratchView(contentId.length + (entitlementId === undefined ? 0 : entitlementId.length));
@@ -232,12 +252,10 @@
     },
 
     remainingCredits(meterId) {
-      if (usable(meterId)) {
-        const length = writeScratch(scratchView(meterId.length), meterId, 0);
-        const count = length < 0 ? -2 : remainingOf.call(this, length);
-        if (count !== -2) {
-          return count === -1 ? undefined : count;
-        }
+      // A freed session has no pointer, and the glue's method throws for it.
+      if (usable(meterId) && wellFormed(meterId) && this.__wbg_ptr !== 0) {
+        const count = meterTable(this).get(meterId);
+        return count === undefined || count < 0 ? undefined : count;
       }
       return fullRemainingCredits.call(this, meterId);
     },

@@ -501,19 +501,15 @@ impl JsSession {
         })
     }
 
-    /// Returns the credits left on the meter whose id is in the first
-    /// `meter_len` bytes of the scratch buffer, or -1 when the meter or its
-    /// count is absent, and -2 when the id is not UTF-8.
+    /// Returns the credits left on each meter, in the order of `meterIds()`,
+    /// with -1 for a meter whose count is absent.
     #[doc(hidden)]
-    #[wasm_bindgen(js_name = __remainingCredits, skip_typescript)]
-    pub fn remaining_credits_of(&self, meter_len: usize) -> f64 {
-        SCRATCH.with_borrow(|bytes| match scratch_str(bytes, 0, meter_len) {
-            None => -2.0,
-            Some(meter_id) => self
-                .inner
-                .remaining_credits(meter_id)
-                .map_or(-1.0, |count| count as f64),
-        })
+    #[wasm_bindgen(js_name = __meterCounts, skip_typescript)]
+    pub fn meter_counts(&self) -> Vec<f64> {
+        self.inner
+            .meters()
+            .map(|meter| meter.remaining_credits.map_or(-1.0, |count| count as f64))
+            .collect()
     }
 }
 

@@ -194,7 +194,7 @@ describe("arguments the quick path leaves to the glue's methods", () => {
   });
 
   test("helpers are off the prototype", () => {
-    for (const name of ["__verdictCode", "__sourceId", "__sourceRemaining", "__remainingCredits"]) {
+    for (const name of ["__verdictCode", "__sourceId", "__sourceRemaining", "__meterCounts"]) {
       assert.equal(name in Session.prototype, false, name);
     }
     assert.equal("__scratch" in Session, false);
@@ -229,10 +229,14 @@ describe("arguments the quick path leaves to the glue's methods", () => {
   });
 
   test("a freed session throws", () => {
-    const freed = Session.parse("{}");
+    const freed = Session.parse(readFileSync(new URL("tests/fixtures/anonymous-metered.json", root), "utf8"));
+    // Answered once, so that the session's meters are cached in JavaScript.
+    assert.equal(freed.remainingCredits("monthly-free"), 3);
+    assert.equal(freed.decide("article-2000", { entitlementId: "premium" }).meterId, "monthly-free");
     freed.free();
-    assert.throws(() => freed.decide("a"));
+    assert.throws(() => freed.decide("article-2000", { entitlementId: "premium" }));
     assert.throws(() => freed.isEntitled("a"));
+    assert.throws(() => freed.remainingCredits("monthly-free"));
     assert.throws(() => freed.remainingCredits("m"));
   });
 });
