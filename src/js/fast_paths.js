@@ -6,17 +6,18 @@
 // src/js/session.rs, so a page loads no extra file. The glue's own methods
 // read their arguments and build their results through calls between
 // JavaScript and WebAssembly: a decision took 2.4 microseconds in the
-// benchmark's Chromium. Here, the common arguments (a non-empty string id, and
-// no options or an object literal whose only option is a string
-// `entitlementId`) are checked in JavaScript, the module returns one number
-// (`verdict_code` in session.rs), and the result is an object literal.
+// benchmark's Chromium. Here, JavaScript checks the common arguments: a
+// non-empty string id, and no options or an object literal whose only option
+// is a string `entitlementId`. The module returns one number (`verdict_code`
+// in session.rs), and the result is an object literal.
 // `remainingCredits` reads a map of the session's meters instead. Any
 // other argument goes to the glue's method, which returns the same results
 // and throws the errors of the contract.
 //
-// NOTE: when an option's getter or a Proxy trap throws, or an option is of
-// the wrong type or has a lone surrogate, the glue's method reads the options
-// a second time to report it, so such a getter runs twice.
+// NOTE: when the options are a Proxy that the quick path hands to the glue's
+// method (a trap threw, or it is not an object literal with only
+// `entitlementId`), that method runs the traps a second time. An option's
+// getter runs once.
 {
   const prototype = Session.prototype;
 
@@ -53,9 +54,12 @@
   const wellFormed = isWellFormed
     ? (text) => isWellFormed.call(text)
     : (text) => !loneSurrogate.test(text);
-  // Whether the quick path may take an id: a non-empty string. Whether it is
-  // well-formed is checked while it is written to the scratch buffer.
-  const usable = (id) => typeof id === "string" && id !== "";
+  // Whether the quick path may take an id: a non-empty, well-formed string.
+  const usable = (id) => typeof id === "string" && id !== "" && wellFormed(id);
+  // The maximum length of a quick call's ids together, in UTF-16 units, so
+  // that the scratch buffer never grows past 12 KB. Longer ids take the
+  // glue's method.
+  const MAX_QUICK_UNITS = 4096;
 
   // The ids of a quick call go to the module as UTF-8 in its scratch buffer
   // (`scratch` in session.rs), which is reused from call to call. Written
@@ -68,11 +72,17 @@
   // replaced at the first call.
   let memory = new Uint8Array(0);
   // Makes room for `units` UTF-16 code units, which take at most three
-  // bytes each, and returns a view of the module's memory.
+  // bytes each, and returns a view of the module's memory, or undefined when
+  // the module cannot make room.
   const scratchView = (units) => {
     if (units * 3 > scratchLength) {
-      scratchLength = Math.max(units * 3, 256);
-      scratchAddress = scratch(scratchLength);
+      const length = Math.max(units * 3, 256);
+      const address = scratch(length);
+      if (address === 0) {
+        return undefined;
+      }
+      scratchAddress = address;
+      scratchLength = length;
     }
     // When the module's memory grows, the old view is detached and has no
     // length.
@@ -81,19 +91,16 @@
     }
     return memory;
   };
-  // Writes `text` at `offset` of the scratch buffer and returns the number
-  // of bytes written, or -1 when the text has a lone surrogate. ASCII is
-  // copied one unit at a time; the rest of a text with any other character is
-  // written by the TextEncoder.
+  // Writes `text`, which `usable` accepted, at `offset` of the scratch
+  // buffer and returns the number of bytes written. ASCII is copied one unit
+  // at a time; the rest of a text with any other character is written by the
+  // TextEncoder.
   const writeScratch = (view, text, offset) => {
     const start = scratchAddress + offset;
     const length = text.length;
     for (let index = 0; index < length; index++) {
       const unit = text.charCodeAt(index);
       if (unit > 127) {
-        if (!wellFormed(text)) {
-          return -1;
-        }
         const rest = view.subarray(start + index, scratchAddress + scratchLength);
         return index + encoder.encodeInto(text.slice(index), rest).written;
       }
@@ -104,38 +111,39 @@
 
   // The number `verdict_code` returns when the glue's method must decide.
   const FULL = 0xffffffff;
-  // What `entitlementOption` returns when the glue's method must read the options.
-  const UNREAD = Symbol("unread");
 
-  // Reads `options.entitlementId` in the order the glue's method does:
-  // undefined for none, the id, or UNREAD.
+  // Reads `options.entitlementId` in the order the glue's method does.
+  // Returns undefined for none, the id, or `{ fallback }` with the options
+  // for the glue's method. Once the value is read, those are a new object
+  // with that value, so that a getter runs once.
   const entitlementOption = (options) => {
     if (options === undefined || options === null) {
       return undefined;
     }
     if (typeof options !== "object") {
-      return UNREAD;
+      return { fallback: options };
     }
+    let value;
     try {
       if (isArray(options)) {
-        return UNREAD;
+        return { fallback: options };
       }
       const parent = getPrototypeOf(options);
       if (parent !== objectPrototype && parent !== null) {
-        return UNREAD;
+        return { fallback: options };
       }
       const keys = ownKeys(options);
       if (keys.length > 1 || (keys.length === 1 && keys[0] !== "entitlementId")) {
-        return UNREAD;
+        return { fallback: options };
       }
-      const value = options.entitlementId;
-      if (value === undefined || value === null) {
-        return undefined;
-      }
-      return usable(value) ? value : UNREAD;
+      value = options.entitlementId;
     } catch {
-      return UNREAD;
+      return { fallback: options };
     }
+    if (value === undefined || value === null) {
+      return undefined;
+    }
+    return usable(value) ? value : { fallback: { entitlementId: value } };
   };
 
   // The id and credits left of each meter and credit a decision has named,
@@ -177,18 +185,13 @@
 
   // Asks the module for the verdict on ids that `usable` accepted.
   const quickVerdict = (session, contentId, entitlementId) => {
-    const view = scratchView(contentId.length + (entitlementId === undefined ? 0 : entitlementId.length));
-    const contentLength = writeScratch(view, contentId, 0);
-    if (contentLength < 0) {
+    const units = contentId.length + (entitlementId === undefined ? 0 : entitlementId.length);
+    const view = units > MAX_QUICK_UNITS ? undefined : scratchView(units);
+    if (view === undefined) {
       return FULL;
     }
-    let entitlementLength = -1;
-    if (entitlementId !== undefined) {
-      entitlementLength = writeScratch(view, entitlementId, contentLength);
-      if (entitlementLength < 0) {
-        return FULL;
-      }
-    }
+    const contentLength = writeScratch(view, contentId, 0);
+    const entitlementLength = entitlementId === undefined ? -1 : writeScratch(view, entitlementId, contentLength);
     return verdictCode.call(session, contentLength, entitlementLength);
   };
 
@@ -228,16 +231,18 @@
 
   const methods = {
     decide(contentId, options) {
-      if (usable(contentId)) {
-        const entitlementId = entitlementOption(options);
-        if (entitlementId !== UNREAD) {
-          const code = quickVerdict(this, contentId, entitlementId);
-          if (code !== FULL) {
-            return decision(this, code, entitlementId === undefined ? contentId : entitlementId);
-          }
-        }
+      if (!usable(contentId)) {
+        return fullDecide.call(this, contentId, options);
       }
-      return fullDecide.call(this, contentId, options);
+      const entitlementId = entitlementOption(options);
+      if (typeof entitlementId === "object") {
+        return fullDecide.call(this, contentId, entitlementId.fallback);
+      }
+      const code = quickVerdict(this, contentId, entitlementId);
+      if (code !== FULL) {
+        return decision(this, code, entitlementId === undefined ? contentId : entitlementId);
+      }
+      return fullDecide.call(this, contentId, entitlementId === undefined ? undefined : { entitlementId });
     },
 
     isEntitled(contentId) {
@@ -253,7 +258,7 @@
 
     remainingCredits(meterId) {
       // A freed session has no pointer, and the glue's method throws for it.
-      if (usable(meterId) && wellFormed(meterId) && this.__wbg_ptr !== 0) {
+      if (usable(meterId) && this.__wbg_ptr !== 0) {
         const count = meterTable(this).get(meterId);
         return count === undefined || count < 0 ? undefined : count;
       }

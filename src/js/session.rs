@@ -488,13 +488,20 @@ impl JsSession {
     }
 
     /// Makes the scratch buffer at least `length` bytes long and returns its
-    /// address in the module's memory, for the package's JavaScript. The address
-    /// stays valid until a call requests more room.
+    /// address in the module's memory, for the package's JavaScript, or 0
+    /// when the memory cannot grow. The address stays valid until a call
+    /// requests more room.
     #[doc(hidden)]
     #[wasm_bindgen(js_name = __scratch, skip_typescript)]
     pub fn scratch(length: usize) -> usize {
         SCRATCH.with_borrow_mut(|bytes| {
-            if bytes.len() < length {
+            let more = length.saturating_sub(bytes.len());
+            // Reserving can fail where `resize` would abort, and an abort here
+            // would leave the buffer borrowed for the rest of the page.
+            if more > 0 {
+                if bytes.try_reserve_exact(more).is_err() {
+                    return 0;
+                }
                 bytes.resize(length, 0);
             }
             bytes.as_ptr() as usize

@@ -181,6 +181,34 @@ describe("arguments the quick path leaves to the glue's methods", () => {
     assert.equal(session.decide("article-2000", bare).reason, "meter");
   });
 
+  test("a getter runs once on the glue's path", () => {
+    let reads = 0;
+    const wrongType = {
+      get entitlementId() {
+        reads += 1;
+        return reads === 1 ? 5 : "premium";
+      },
+    };
+    assert.throws(() => session.decide("article-2000", wrongType), {
+      code: "invalid_argument",
+      message: /^entitlementId must be a string, but it is a number/,
+    });
+    assert.equal(reads, 1);
+  });
+
+  test("a bad content id leaves the options unread", () => {
+    let reads = 0;
+    const options = {
+      get entitlementId() {
+        reads += 1;
+        return "premium";
+      },
+    };
+    assert.throws(() => session.decide("a\uD800", options), { code: "invalid_argument", message: /contains a lone surrogate/ });
+    assert.throws(() => session.decide("", options), { code: "invalid_argument", message: /^contentId is empty/ });
+    assert.equal(reads, 0);
+  });
+
   test("a getter runs once on the quick path", () => {
     let reads = 0;
     const options = {
