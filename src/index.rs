@@ -14,6 +14,8 @@
 //! [`MAX_PROBES`] slots from its hash's slot keeps no hash table, and its
 //! lookups take the binary search.
 
+use std::cell::Cell;
+
 /// Keys in ascending order, each with its position in the list it indexes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Index {
@@ -65,12 +67,18 @@ impl Index {
 
     /// Returns the position mapped to `key`.
     pub(crate) fn get(&self, key: &str) -> Option<usize> {
+        self.find(&Key::new(key))
+    }
+
+    /// Returns the position mapped to `key`, hashing it only if this table
+    /// has a hash table and no other table hashed it before.
+    pub(crate) fn find(&self, key: &Key<'_>) -> Option<usize> {
         if !self.slots.is_empty() {
-            return self.get_with_hash(key, hash(key));
+            return self.get_with_hash(key.text, key.hash());
         }
         let place = self
             .entries
-            .binary_search_by(|(known, _)| (**known).cmp(key))
+            .binary_search_by(|(known, _)| (**known).cmp(key.text))
             .ok()?;
         self.entries.get(place).map(|(_, position)| *position)
     }
@@ -115,6 +123,37 @@ impl Index {
     /// Returns the positions in ascending order of their keys.
     pub(crate) fn positions(&self) -> impl Iterator<Item = usize> + '_ {
         self.entries.iter().map(|(_, position)| *position)
+    }
+}
+
+/// A key to look up in several tables, whose hash is computed once, by the
+/// first table that needs it.
+pub(crate) struct Key<'a> {
+    text: &'a str,
+    hash: Cell<Option<u64>>,
+}
+
+impl<'a> Key<'a> {
+    /// Wraps a key that has not been hashed yet.
+    pub(crate) fn new(text: &'a str) -> Self {
+        Key {
+            text,
+            hash: Cell::new(None),
+        }
+    }
+
+    /// Returns the key's text.
+    pub(crate) fn text(&self) -> &'a str {
+        self.text
+    }
+
+    fn hash(&self) -> u64 {
+        if let Some(known) = self.hash.get() {
+            return known;
+        }
+        let computed = hash(self.text);
+        self.hash.set(Some(computed));
+        computed
     }
 }
 
@@ -266,6 +305,15 @@ mod tests {
             .collect();
         assert!(hash_table(&entries, |_| 7).is_empty());
         assert!(!hash_table(&entries, hash).is_empty());
+    }
+
+    #[test]
+    fn key_keeps_its_hash() {
+        let key = Key::new("/politics/article-1");
+        assert_eq!(key.hash.get(), None);
+        assert_eq!(key.hash(), hash("/politics/article-1"));
+        assert_eq!(key.hash.get(), Some(hash("/politics/article-1")));
+        assert_eq!(key.text(), "/politics/article-1");
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! The session document as typed values, read by the tolerant rules in [`crate::read`].
 
 use crate::date::Timestamp;
-use crate::index::Index;
+use std::cell::OnceCell;
+
+use crate::index::{Index, Key};
 use crate::json::{Map, Value};
 
 /// A reader's session document, with every field read and checked.
@@ -200,12 +202,42 @@ impl RecordedContent {
         RecordedContent { transform, ids }
     }
 
-    /// Returns whether `content_id` was already counted.
-    pub(crate) fn contains(&self, content_id: &str) -> bool {
+    /// Returns whether the queried content id was already counted.
+    pub(crate) fn contains(&self, query: &ContentQuery<'_>) -> bool {
         match self.transform {
             ContentIdTransform::PrependRandom => false,
-            transform => self.ids.contains(transform.comparable(content_id)),
+            ContentIdTransform::StripParams => self.ids.find(query.stripped()).is_some(),
+            _ => self.ids.find(query.exact()).is_some(),
         }
+    }
+}
+
+/// A content id being decided on, in the forms that tables compare: as it
+/// is, and cut at `?` or `#`. Each form is cut and hashed at most once per
+/// decision, however many tables it is looked up in.
+pub(crate) struct ContentQuery<'a> {
+    exact: Key<'a>,
+    stripped: OnceCell<Key<'a>>,
+}
+
+impl<'a> ContentQuery<'a> {
+    /// Wraps a content id.
+    pub(crate) fn new(content_id: &'a str) -> Self {
+        ContentQuery {
+            exact: Key::new(content_id),
+            stripped: OnceCell::new(),
+        }
+    }
+
+    /// Returns the content id as it is.
+    pub(crate) fn exact(&self) -> &Key<'a> {
+        &self.exact
+    }
+
+    /// Returns the content id cut at its first `?` or `#`.
+    pub(crate) fn stripped(&self) -> &Key<'a> {
+        self.stripped
+            .get_or_init(|| Key::new(ContentIdTransform::StripParams.comparable(self.exact.text())))
     }
 }
 
@@ -245,16 +277,16 @@ impl FirstRecorded {
         }
     }
 
-    /// Returns the position of the first source that recorded `content_id`.
-    pub(crate) fn find(&self, content_id: &str) -> Option<usize> {
-        let exact = self.exact.get(content_id);
+    /// Returns the position of the first source that recorded the queried
+    /// content id.
+    pub(crate) fn find(&self, query: &ContentQuery<'_>) -> Option<usize> {
+        let exact = self.exact.find(query.exact());
         // Most documents have no STRIP_PARAMS source, and then the search for
         // `?` and `#` is skipped.
         let stripped = if self.stripped.is_empty() {
             None
         } else {
-            self.stripped
-                .get(ContentIdTransform::StripParams.comparable(content_id))
+            self.stripped.find(query.stripped())
         };
         match (exact, stripped) {
             (Some(a), Some(b)) => Some(a.min(b)),
@@ -267,7 +299,7 @@ impl Meter {
     /// Returns whether this meter already counted `content_id` in this period,
     /// compared as its `contentIdTransform` specifies.
     pub fn has_recorded(&self, content_id: &str) -> bool {
-        self.recorded.contains(content_id)
+        self.recorded.contains(&ContentQuery::new(content_id))
     }
 }
 
@@ -275,7 +307,7 @@ impl Credit {
     /// Returns whether this credit already counted `content_id`, compared as its
     /// `contentIdTransform` specifies.
     pub fn has_recorded(&self, content_id: &str) -> bool {
-        self.recorded.contains(content_id)
+        self.recorded.contains(&ContentQuery::new(content_id))
     }
 }
 

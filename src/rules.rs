@@ -2,8 +2,9 @@
 
 use crate::date::Timestamp;
 use crate::error::Error;
+use crate::index::Key;
 use crate::json::write_string;
-use crate::model::{Entitlement, EntitlementSources, Session, SessionEntry};
+use crate::model::{ContentQuery, Entitlement, EntitlementSources, Session, SessionEntry};
 
 /// A delivered entitlement, with the meters and credits it lists.
 type Delivered<'s> = (&'s Entitlement, &'s EntitlementSources);
@@ -196,27 +197,33 @@ impl Session {
                  leave it out to check the content id itself",
             ));
         }
-        Ok(self.decide_for(
-            content_id,
-            self.delivered(entitlement_id.unwrap_or(content_id)),
-        ))
+        let query = ContentQuery::new(content_id);
+        let delivered = match entitlement_id {
+            Some(id) => self.delivered(&Key::new(id)),
+            None => self.delivered(query.exact()),
+        };
+        Ok(self.decide_for(&query, delivered))
     }
 
     /// Returns the delivered entitlement with this id, with the meters and
     /// credits it lists.
-    fn delivered(&self, entitlement_id: &str) -> Option<Delivered<'_>> {
-        let at = self.entitlement_index.get(entitlement_id)?;
+    fn delivered(&self, entitlement_id: &Key<'_>) -> Option<Delivered<'_>> {
+        let at = self.entitlement_index.find(entitlement_id)?;
         Some((
             self.entitlements.get(at)?,
             self.entitlement_sources.get(at)?,
         ))
     }
 
-    fn decide_for<'s>(&'s self, content_id: &str, delivered: Option<Delivered<'s>>) -> Verdict<'s> {
+    fn decide_for<'s>(
+        &'s self,
+        query: &ContentQuery<'_>,
+        delivered: Option<Delivered<'s>>,
+    ) -> Verdict<'s> {
         if let Some((entitlement, _)) = delivered.filter(|(entitlement, _)| entitlement.direct) {
             return Verdict::new(true, Reason::Entitlement, Some(entitlement));
         }
-        if let Some(verdict) = self.consumed(content_id, delivered) {
+        if let Some(verdict) = self.consumed(query, delivered) {
             return verdict;
         }
         let Some((entitlement, sources)) = delivered else {
@@ -240,10 +247,10 @@ impl Session {
     }
 
     /// Finds the meter or credit, within the scope described on [`Session::decide`],
-    /// that already recorded `content_id`.
+    /// that already recorded the queried content id.
     fn consumed<'s>(
         &'s self,
-        content_id: &str,
+        query: &ContentQuery<'_>,
         delivered: Option<Delivered<'s>>,
     ) -> Option<Verdict<'s>> {
         let source = match delivered {
@@ -252,7 +259,7 @@ impl Session {
                 .find(|&(at, _)| {
                     self.meters
                         .get(at)
-                        .is_some_and(|m| m.has_recorded(content_id))
+                        .is_some_and(|m| m.recorded.contains(query))
                 })
                 .map(|(at, _)| Source::Meter(at))
                 .or_else(|| {
@@ -260,16 +267,16 @@ impl Session {
                         .find(|&(at, _)| {
                             self.credits
                                 .get(at)
-                                .is_some_and(|c| c.has_recorded(content_id))
+                                .is_some_and(|c| c.recorded.contains(query))
                         })
                         .map(|(at, _)| Source::Credit(at))
                 }),
             None => {
                 let [meters, credits] = &self.first_recorded;
                 meters
-                    .find(content_id)
+                    .find(query)
                     .map(Source::Meter)
-                    .or_else(|| credits.find(content_id).map(Source::Credit))
+                    .or_else(|| credits.find(query).map(Source::Credit))
             }
         }?;
         Some(Verdict {
