@@ -231,7 +231,7 @@ ${sizeRow("brotli quality 11 (bytes)", "brotli")}
 The bytes a page downloads: \`zephr_session_bg.wasm\` and \`zephr_session.js\`
 against \`bench/baseline.js\`, compressed with Node's zlib. Its level 9 compresses a little differently from
 the \`gzip -9\` program that \`scripts/build.sh\` and the size budget use, so
-the gzip figures differ from those by about 0.2%. The baseline contains only the decision
+the gzip figures differ from those by up to 1%. The baseline contains only the decision
 code, while the module also contains the fetch client, its cache and retries,
 dates, warnings and the rest of the \`Session\` API.
 

@@ -273,6 +273,12 @@ pub(crate) fn instance_description(value: &JsValue) -> String {
         .and_then(|constructor| get(&constructor, "name").as_string())
         .filter(|name| !name.is_empty())
         .unwrap_or_else(|| "a class".to_owned());
+    // Only called for a value that is not a plain object, so a constructor
+    // named Object means a prototype chain that does not end at once in
+    // Object.prototype, as `Object.create(other)` gives.
+    if class == "Object" {
+        return "an object whose prototype is not Object.prototype".to_owned();
+    }
     format!("an instance of {class}")
 }
 

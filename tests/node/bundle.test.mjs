@@ -296,7 +296,7 @@ describe("expected answers for the sample documents", () => {
       [new Map([["entitlementId", "premium"]]), "an instance of Map"],
       [new Date(0), "an instance of Date"],
       [new Options(), "an instance of Options"],
-      [Object.create({ entitlementId: "premium" }), "an instance of Object"],
+      [Object.create({ entitlementId: "premium" }), "an object whose prototype is not Object.prototype"],
     ];
 
     for (const [options, described] of cases) {
