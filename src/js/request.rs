@@ -3,7 +3,6 @@
 
 use std::cell::Cell;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use js_sys::{Reflect, Uint8Array};
 use wasm_bindgen::prelude::*;
@@ -16,7 +15,6 @@ use web_sys::{
 use super::debug;
 use super::platform::{clear_timeout, now_ms, random, set_timeout, sleep, wait_until_shown};
 use crate::error::{Error, ErrorCode};
-use crate::model::Session;
 use crate::retry::{backoff_delay_ms, is_retryable, parse_retry_after};
 use crate::url::{encode_uri_component, lookup_url};
 
@@ -102,7 +100,9 @@ async fn attempt(
     };
     let request = new_request(&url, config, &canceller.signal()).map_err(failure)?;
     let pending = global_fetch(&request);
-    compile_parser_early();
+    // The parser and the quick paths compile while the request is on the
+    // network, unless the task scheduled at load has compiled them.
+    super::warm_up();
     let response: Response = JsFuture::from(pending)
         .await
         .map_err(failure)?
@@ -141,42 +141,6 @@ async fn attempt(
         text: decode_utf8(bytes),
         content_type,
     })
-}
-
-/// A small document that reaches the parser's and the rules' main paths:
-/// meters, credits, entitlements, dates and sessions.
-pub(crate) const EARLY_DOCUMENT: &str = r#"{"tenantId":"t","authenticated":false,"v":1,"user_id":"",
-"sessions":[{"session_id":"s","state":"anonymous","authenticated":false,
-"startDate":"2026-12-01 09:15 AM UTC","expiryDate":"2026-12-31 23:00 PM UTC"}],
-"access_model":{"meters":{"m":{"refreshTime":"2027-01-01 00:00:00","meterSize":5,
-"remainingCredits":3,"contentIds":["a?x=1"],"contentIdTransform":"STRIP_PARAMS"}},
-"credits":{"c":{"remainingCredits":1,"contentIds":["b"],"contentIdTransform":"NONE"}},
-"delivered_entitlements":[{"id":"e","direct":false,"meteredBy":["m"],"creditedBy":["c"]}],
-"granted_bundles":[],"jwt_bundles":[],"user_state":"anonymous"},
-"last_updated":1796547600000,"test_groups":{"g":"A"},"second_party_data":{}}"#;
-
-/// Returns true on the first call of the page and false after: whether the
-/// parser and the rules still need compiling early, by [`super::warm_up`] or
-/// [`compile_parser_early`].
-pub(crate) fn claim_early_compile() -> bool {
-    static DONE: AtomicBool = AtomicBool::new(false);
-    !DONE.swap(true, Ordering::Relaxed)
-}
-
-/// Parses [`EARLY_DOCUMENT`] and decides on it when the first request starts,
-/// unless the task that [`super::start`] schedules when the module loads has
-/// done so. V8 compiles each wasm function on its first call, which took
-/// about 4 ms for the parser and the rules in headless Chromium 156 on a
-/// 2-core machine. Done early, that work overlaps the wait for the network
-/// instead of following the response.
-fn compile_parser_early() {
-    if !claim_early_compile() {
-        return;
-    }
-    if let Ok(session) = Session::parse(EARLY_DOCUMENT, None) {
-        std::hint::black_box(session.decide("a", Some("e")).ok());
-        std::hint::black_box(session.decide("b", None).ok());
-    }
 }
 
 /// A successful response's body and its `Content-Type`.
