@@ -662,6 +662,8 @@ impl Reader {
         meter_index: &Index,
         credit_index: &Index,
     ) -> Vec<EntitlementSources> {
+        // The meter and credit loops stay apart: one helper that took the
+        // message's words as arguments made the module 1.2 KB larger gzipped.
         let mut all = Vec::with_capacity(entitlements.len());
         for entitlement in entitlements {
             let mut sources = EntitlementSources::default();

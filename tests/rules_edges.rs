@@ -111,6 +111,16 @@ fn missing_sources_are_skipped_with_warnings() {
     assert_eq!(warnings.len(), 2, "{warnings:?}");
     assert!(warnings[0].contains("\"missing-meter\""), "{warnings:?}");
     assert!(warnings[1].contains("\"missing-credit\""), "{warnings:?}");
+    assert_eq!(
+        warnings[0],
+        "access_model.delivered_entitlements: entitlement \"ghost\" is metered by \
+         \"missing-meter\", which is not in access_model.meters; skipped"
+    );
+    assert_eq!(
+        warnings[1],
+        "access_model.delivered_entitlements: entitlement \"ghost\" is credited by \
+         \"missing-credit\", which is not in access_model.credits; skipped"
+    );
 }
 
 #[test]

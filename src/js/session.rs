@@ -702,18 +702,16 @@ fn verdict_code(verdict: &Verdict<'_>) -> u32 {
     };
     let named = if verdict.entitlement.is_some() { 8 } else { 0 };
     let (kind, at) = match verdict.source {
-        None => (0, 0),
+        None => return reason | named,
         Some(Source::Meter(at)) => (0, at),
         Some(Source::Credit(at)) => (16, at),
     };
-    let slot = match verdict.source {
-        None => 0,
-        Some(_) => match u32::try_from(at).ok().and_then(|at| at.checked_add(1)) {
-            Some(slot) if slot < 1 << (32 - POSITION_SHIFT) => slot,
-            _ => return SLOW_PATH,
-        },
-    };
-    reason | named | kind | slot << POSITION_SHIFT
+    match u32::try_from(at).ok().and_then(|at| at.checked_add(1)) {
+        Some(slot) if slot < 1 << (32 - POSITION_SHIFT) => {
+            reason | named | kind | slot << POSITION_SHIFT
+        }
+        _ => SLOW_PATH,
+    }
 }
 
 /// Reads the meter or credit that a verdict code names.

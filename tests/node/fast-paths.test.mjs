@@ -258,7 +258,7 @@ describe("arguments the quick path leaves to the glue's methods", () => {
 
   test("a freed session throws", () => {
     const freed = Session.parse(readFileSync(new URL("tests/fixtures/anonymous-metered.json", root), "utf8"));
-    // Answered once, so that the session's meters are cached in JavaScript.
+    // Called once, so that the session's meters are cached in JavaScript.
     assert.equal(freed.remainingCredits("monthly-free"), 3);
     assert.equal(freed.decide("article-2000", { entitlementId: "premium" }).meterId, "monthly-free");
     freed.free();
