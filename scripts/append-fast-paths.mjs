@@ -49,6 +49,10 @@ for (const method of RAW_METHODS) {
 if (!text.includes("this.__wbg_ptr = 0")) {
   fail(`${glue} has no field __wbg_ptr; is it a build of this crate with wasm-bindgen 0.2.130?`);
 }
+// The glue's name for the module's exports, which the appended code calls.
+if (!text.includes("wasm.session___verdictCode(")) {
+  fail(`${glue} does not call wasm.session___verdictCode; is it a build of this crate with wasm-bindgen 0.2.130?`);
+}
 for (const name of GLUE_FUNCTIONS) {
   if (!new RegExp(`^(export )?function ${name}\\(`, "m").test(text)) {
     fail(`${glue} has no function ${name}; is it a build of this crate with wasm-bindgen 0.2.130?`);

@@ -31,7 +31,7 @@ done
 # As scripts/build.sh does for pkg/: pages load the web build's glue as it
 # is, while bundlers and Node minify or need no minifying.
 glue=$builds/web/zephr_session.js
-terser "$glue" --module --compress --mangle --keep-classnames --keep-fnames --output "$glue.min"
+terser "$glue" --module --compress --mangle --keep-classnames --output "$glue.min"
 mv "$glue.min" "$glue"
 
 node scripts/assemble-package.mjs "$builds" "$folder"

@@ -6,13 +6,16 @@
 //! are compiled once. A B-tree map per value type measured about 30 KB of
 //! the wasm module before this table replaced them.
 //!
-//! A large table also has a hash table of its keys, so that a lookup
-//! usually reads one or two slots and compares one key, instead of about
-//! log2(n) keys spread over the heap. On `wasm32-unknown-unknown` the
-//! standard library has no random source to seed a hash, so a document could
-//! be crafted for collisions. A table in which a key lands more than
-//! [`MAX_PROBES`] slots from its hash's slot keeps no hash table, and its
-//! lookups take the binary search.
+//! A table that decisions read is [`Index::hashed`]: it also has a hash
+//! table of its keys, so that a lookup usually reads one slot and compares
+//! at most one key, instead of about log2(n) keys spread over the heap. A
+//! decision hashes its ids once for all the tables it reads. Then a small
+//! table costs about what a binary search over it does, and a document with
+//! many small tables, one per meter, is faster to decide on. On
+//! `wasm32-unknown-unknown` the standard library has no random
+//! source to seed a hash, so a document could be crafted for collisions. A
+//! table in which a key lands more than [`MAX_PROBES`] slots from its hash's
+//! slot keeps no hash table, and its lookups take the binary search.
 
 use std::cell::Cell;
 
@@ -20,19 +23,15 @@ use std::cell::Cell;
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Index {
     entries: Vec<(Box<str>, usize)>,
-    /// For a table of more than [`HASHED_FROM`] keys, an open-addressing
-    /// hash table with linear probing: slots of a key's hash and its place in
-    /// `entries`, or [`EMPTY`]. A power of two long, at most half full. A
-    /// smaller table has none, because a binary search over a few keys is as
-    /// fast.
-    slots: Vec<(u64, usize)>,
+    /// Empty, or after [`Index::hashed`] an open-addressing hash table with
+    /// linear probing: slots of the low 32 bits of a key's hash and its place
+    /// in `entries`, or [`EMPTY`]. A power of two long, at most half full.
+    /// Eight bytes a slot, so 16 to 32 bytes per key.
+    slots: Vec<(u32, u32)>,
 }
 
-/// The number of keys above which a table has a hash table.
-const HASHED_FROM: usize = 16;
-
 /// The place of an empty slot.
-const EMPTY: usize = usize::MAX;
+const EMPTY: u32 = u32::MAX;
 
 /// How far past its hash's slot a key may land before the table gives up
 /// its hash table.
@@ -47,12 +46,16 @@ impl Index {
         // unstable sort compiles to fewer bytes than the stable one.
         entries.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
         entries.dedup_by(|later, earlier| later.0 == earlier.0);
-        let slots = if entries.len() > HASHED_FROM {
-            hash_table(&entries, hash)
-        } else {
-            Vec::new()
-        };
-        Index { entries, slots }
+        Index {
+            entries,
+            slots: Vec::new(),
+        }
+    }
+
+    /// Adds the hash table, for a table that decisions read.
+    pub(crate) fn hashed(mut self) -> Self {
+        self.slots = hash_table(&self.entries, hash);
+        self
     }
 
     /// Builds the table of a list, mapping each key to its position.
@@ -88,13 +91,14 @@ impl Index {
     fn get_with_hash(&self, key: &str, hash: u64) -> Option<usize> {
         let mask = self.slots.len() - 1;
         let mut at = home_slot(hash, self.slots.len());
+        let tag = hash as u32;
         for _ in 0..=MAX_PROBES {
             let &(known, place) = self.slots.get(at)?;
             if place == EMPTY {
                 return None;
             }
-            if known == hash {
-                if let Some((candidate, position)) = self.entries.get(place) {
+            if known == tag {
+                if let Some((candidate, position)) = self.entries.get(place as usize) {
                     if **candidate == *key {
                         return Some(*position);
                     }
@@ -158,20 +162,25 @@ impl<'a> Key<'a> {
 }
 
 /// Builds the hash table of `entries` with the hash function `hash`, or
-/// returns an empty one when a key would land more than [`MAX_PROBES`] slots
-/// past its hash's slot.
-fn hash_table(entries: &[(Box<str>, usize)], hash: impl Fn(&str) -> u64) -> Vec<(u64, usize)> {
+/// returns an empty one when `entries` is empty, when a key would land more
+/// than [`MAX_PROBES`] slots past its hash's slot, or when a place does not
+/// fit in a slot.
+fn hash_table(entries: &[(Box<str>, usize)], hash: impl Fn(&str) -> u64) -> Vec<(u32, u32)> {
+    // Places run to one less than the length, so they never equal EMPTY.
+    if entries.is_empty() || u32::try_from(entries.len()).is_err() {
+        return Vec::new();
+    }
     let length = (entries.len() * 2).next_power_of_two();
     let mask = length - 1;
     let mut slots = vec![(0, EMPTY); length];
-    for (place, (key, _)) in entries.iter().enumerate() {
+    for (place, (key, _)) in (0..).zip(entries) {
         let hash = hash(key);
         let mut at = home_slot(hash, length);
         let mut probes = 0;
         loop {
             match slots.get_mut(at) {
                 Some(slot) if slot.1 == EMPTY => {
-                    *slot = (hash, place);
+                    *slot = (hash as u32, place);
                     break;
                 }
                 Some(_) if probes < MAX_PROBES => {
@@ -204,8 +213,15 @@ fn hash(key: &str) -> u64 {
     const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
     let mix = |hash: u64, word: u64| (hash.rotate_left(5) ^ word).wrapping_mul(SEED);
     let mut hash = mix(0, key.len() as u64);
-    for chunk in key.as_bytes().chunks(8) {
-        hash = mix(hash, little_endian(chunk));
+    let mut chunks = key.as_bytes().chunks_exact(8);
+    for chunk in &mut chunks {
+        if let &[a, b, c, d, e, f, g, h] = chunk {
+            hash = mix(hash, u64::from_le_bytes([a, b, c, d, e, f, g, h]));
+        }
+    }
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        hash = mix(hash, little_endian(rest));
     }
     hash
 }
@@ -271,7 +287,7 @@ mod tests {
         let keys: Vec<String> = (0..500)
             .map(|n| format!("/section-{}/article-{n}", n % 7))
             .collect();
-        let index = Index::of(keys.iter().map(String::as_str));
+        let index = Index::of(keys.iter().map(String::as_str)).hashed();
         assert!(!index.slots.is_empty());
         for (position, key) in keys.iter().enumerate() {
             assert_eq!(index.get(key), Some(position), "{key}");
@@ -279,6 +295,27 @@ mod tests {
         assert_eq!(index.get("/section-1/article-"), None);
         assert_eq!(index.get(""), None);
         assert_eq!(index.get("/section-0/article-0\0"), None);
+    }
+
+    #[test]
+    fn small_and_empty_tables_hash() {
+        let index = Index::of(["b", "a", "b"]).hashed();
+        assert_eq!(index.slots.len(), 4);
+        assert_eq!(index.get("a"), Some(1));
+        assert_eq!(index.get("b"), Some(0));
+        assert_eq!(index.get("c"), None);
+        assert_eq!(index.get(""), None);
+        let empty = Index::of([]).hashed();
+        assert!(empty.slots.is_empty());
+        assert_eq!(empty.get("a"), None);
+    }
+
+    #[test]
+    fn unhashed_table_searches_by_halves() {
+        let index = Index::of(["b", "a", "c"]);
+        assert!(index.slots.is_empty());
+        assert_eq!(index.get("c"), Some(2));
+        assert_eq!(index.get("d"), None);
     }
 
     #[test]
@@ -321,6 +358,27 @@ mod tests {
         assert_eq!(little_endian(&[1, 2]), 0x0201);
         assert_eq!(little_endian(&[]), 0);
         assert_eq!(little_endian(&[0xff; 8]), u64::MAX);
+    }
+
+    #[test]
+    fn hash_by_words_matches_bytes() {
+        const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+        let mix = |hash: u64, word: u64| (hash.rotate_left(5) ^ word).wrapping_mul(SEED);
+        for key in [
+            "",
+            "a",
+            "12345678",
+            "/news/article-17?ref=home",
+            "é/π/𝄞 tail",
+        ] {
+            let bytewise = key
+                .as_bytes()
+                .chunks(8)
+                .fold(mix(0, key.len() as u64), |hash, chunk| {
+                    mix(hash, little_endian(chunk))
+                });
+            assert_eq!(hash(key), bytewise, "{key}");
+        }
     }
 
     #[test]

@@ -197,7 +197,7 @@ impl RecordedContent {
     pub(crate) fn new(transform: ContentIdTransform, content_ids: &[String]) -> Self {
         let ids = match transform {
             ContentIdTransform::PrependRandom => Index::default(),
-            _ => Index::of(content_ids.iter().map(|id| transform.comparable(id))),
+            _ => Index::of(content_ids.iter().map(|id| transform.comparable(id))).hashed(),
         };
         RecordedContent { transform, ids }
     }
@@ -272,8 +272,8 @@ impl FirstRecorded {
             );
         }
         FirstRecorded {
-            exact: Index::new(exact),
-            stripped: Index::new(stripped),
+            exact: Index::new(exact).hashed(),
+            stripped: Index::new(stripped).hashed(),
         }
     }
 

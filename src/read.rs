@@ -172,10 +172,11 @@ fn read_session(document: Map, session_id: Option<&str>) -> Session {
             .iter()
             .chain(&jwt_bundles)
             .map(String::as_str),
-    );
+    )
+    .hashed();
     let user_state = reader.string("access_model.user_state", access.get("user_state"));
-    let meter_index = Index::of(meters.iter().map(|meter| meter.id.as_str()));
-    let credit_index = Index::of(credits.iter().map(|credit| credit.id.as_str()));
+    let meter_index = Index::of(meters.iter().map(|meter| meter.id.as_str())).hashed();
+    let credit_index = Index::of(credits.iter().map(|credit| credit.id.as_str())).hashed();
     let entitlement_sources =
         reader.entitlement_sources(&entitlements, &meter_index, &credit_index);
     let first_recorded = [
@@ -612,7 +613,8 @@ impl Reader {
             entitlements
                 .iter()
                 .map(|entitlement| entitlement.id.as_str()),
-        );
+        )
+        .hashed();
         (entitlements, index)
     }
 

@@ -30,7 +30,8 @@
     delete prototype[name];
     return method;
   };
-  const verdictCode = take("__verdictCode");
+  // The quick paths call the module's export of this method directly.
+  take("__verdictCode");
   const sourceId = take("__sourceId");
   const sourceRemaining = take("__sourceRemaining");
   const meterCounts = take("__meterCounts");
@@ -46,16 +47,18 @@
 
   // Taken now, so that a page that replaces them later changes no result.
   const { isArray } = Array;
-  const { getPrototypeOf, keys: ownKeys } = Object;
+  const { getPrototypeOf } = Object;
   const objectPrototype = getPrototypeOf({});
   // An id with a lone surrogate is an error, which the glue's method reports.
+  // Only a text with a character past ASCII can have one, so `writeScratch`
+  // checks those alone.
   const isWellFormed = String.prototype.isWellFormed;
   const loneSurrogate = /[\uD800-\uDFFF]/;
   const wellFormed = isWellFormed
     ? (text) => isWellFormed.call(text)
     : (text) => !loneSurrogate.test(text);
-  // Whether the quick path may take an id: a non-empty, well-formed string.
-  const usable = (id) => typeof id === "string" && id !== "" && wellFormed(id);
+  // Whether the quick path may take an id: a non-empty string.
+  const usable = (id) => typeof id === "string" && id !== "";
   // The maximum length of a quick call's ids together, in UTF-16 units, so
   // that the scratch buffer never grows past 12 KB. Longer ids take the
   // glue's method.
@@ -92,15 +95,18 @@
     return memory;
   };
   // Writes `text`, which `usable` accepted, at `offset` of the scratch
-  // buffer and returns the number of bytes written. ASCII is copied one unit
-  // at a time; the rest of a text with any other character is written by the
-  // TextEncoder.
+  // buffer and returns the number of bytes written, or -1 when the text has
+  // a lone surrogate. ASCII is copied one unit at a time; the rest of a text
+  // with any other character is written by the TextEncoder.
   const writeScratch = (view, text, offset) => {
     const start = scratchAddress + offset;
     const length = text.length;
     for (let index = 0; index < length; index++) {
       const unit = text.charCodeAt(index);
       if (unit > 127) {
+        if (!wellFormed(text)) {
+          return -1;
+        }
         const rest = view.subarray(start + index, scratchAddress + scratchLength);
         return index + encoder.encodeInto(text.slice(index), rest).written;
       }
@@ -132,9 +138,13 @@
       if (parent !== objectPrototype && parent !== null) {
         return { fallback: options };
       }
-      const keys = ownKeys(options);
-      if (keys.length > 1 || (keys.length === 1 && keys[0] !== "entitlementId")) {
-        return { fallback: options };
+      // Every enumerable key, own or inherited: the options qualify when
+      // that is at most `entitlementId`. A loop allocates nothing, where
+      // `Object.keys` makes an array.
+      for (const key in options) {
+        if (key !== "entitlementId") {
+          return { fallback: options };
+        }
       }
       value = options.entitlementId;
     } catch {
@@ -147,20 +157,21 @@
   };
 
   // The id and credits left of each meter and credit a decision has named,
-  // by session, keyed by the bits of the verdict code that name it. A
-  // session is never changed, and it names at most its meters and credits.
+  // by session, at the bits of the verdict code that name it: twice the
+  // position plus one, plus one for a credit. A session is never changed,
+  // and it names at most its meters and credits.
   const sources = new WeakMap();
   const sourceOf = (session, code) => {
     let known = sources.get(session);
     if (known === undefined) {
-      known = new Map();
+      known = [];
       sources.set(session, known);
     }
     const key = code >>> 4;
-    let source = known.get(key);
+    let source = known[key];
     if (source === undefined) {
       source = { id: sourceId.call(session, code), remaining: sourceRemaining.call(session, code) };
-      known.set(key, source);
+      known[key] = source;
     }
     return source;
   };
@@ -191,8 +202,20 @@
       return FULL;
     }
     const contentLength = writeScratch(view, contentId, 0);
-    const entitlementLength = entitlementId === undefined ? -1 : writeScratch(view, entitlementId, contentLength);
-    return verdictCode.call(session, contentLength, entitlementLength);
+    if (contentLength < 0) {
+      return FULL;
+    }
+    let entitlementLength = -1;
+    if (entitlementId !== undefined) {
+      entitlementLength = writeScratch(view, entitlementId, contentLength);
+      if (entitlementLength < 0) {
+        return FULL;
+      }
+    }
+    // The glue's `__verdictCode` method makes this same call; calling the
+    // module's export directly saves a call. A freed session's pointer is
+    // 0, for which the module throws as the glue's methods do.
+    return wasm.session___verdictCode(session.__wbg_ptr, contentLength, entitlementLength) >>> 0;
   };
 
   // Builds the decision that a verdict code describes, with its keys in the
@@ -231,7 +254,9 @@
 
   const methods = {
     decide(contentId, options) {
-      if (!usable(contentId)) {
+      // The glue's method rejects a bad content id before it reads the
+      // options, so this checks the whole id before reading them.
+      if (!usable(contentId) || !wellFormed(contentId)) {
         return fullDecide.call(this, contentId, options);
       }
       const entitlementId = entitlementOption(options);
@@ -258,7 +283,7 @@
 
     remainingCredits(meterId) {
       // A freed session has no pointer, and the glue's method throws for it.
-      if (usable(meterId) && this.__wbg_ptr !== 0) {
+      if (usable(meterId) && wellFormed(meterId) && this.__wbg_ptr !== 0) {
         const count = meterTable(this).get(meterId);
         return count === undefined || count < 0 ? undefined : count;
       }

@@ -121,9 +121,25 @@ describe("arguments the quick path leaves to the glue's methods", () => {
       () => session.decide("article", { entitlementId: "a\uDFFF" }),
       () => session.isEntitled("\uDBFFx"),
       () => session.remainingCredits("\uDC00"),
+      // After ASCII and after other characters, where the quick path
+      // first finds text to check.
+      () => session.isEntitled("article\uDC00"),
+      () => session.isEntitled("article-é\uD800"),
+      () => session.decide("article", { entitlementId: "prémium\uDBFF" }),
     ];
     for (const call of cases) {
       assert.throws(call, { name: "ZephrSessionError", code: "invalid_argument", message: /contains a lone surrogate/ }, String(call));
+    }
+  });
+
+  test("an enumerable key on Object.prototype changes no decision", () => {
+    const expected = JSON.stringify(session.decide("article-2000", { entitlementId: "premium" }));
+    Object.defineProperty(Object.prototype, "polluted", { value: 1, enumerable: true, configurable: true });
+    try {
+      assert.equal(JSON.stringify(session.decide("article-2000", { entitlementId: "premium" })), expected);
+      assert.equal(JSON.stringify(session.decide("article-2000", { entitlementId: "premium", __proto__: null })), expected);
+    } finally {
+      delete Object.prototype.polluted;
     }
   });
 
