@@ -14,6 +14,9 @@
 // other argument goes to the glue's method, which returns the same results
 // and throws the errors of the contract.
 //
+// It also guards every method of `Session` and `SessionClient` against a
+// freed object (see `guardFreed` below).
+//
 // NOTE: when the options are a Proxy that the quick path hands to the glue's
 // method (a trap threw, or it is not an object literal with only
 // `entitlementId`), that method runs the traps a second time. An option's
@@ -212,9 +215,9 @@
         return FULL;
       }
     }
-    // The glue's `__verdictCode` method makes this same call; calling the
-    // module's export directly saves a call. A freed session's pointer is
-    // 0, for which the module throws as the glue's methods do.
+    // The glue's `__verdictCode` method makes this same call, so calling the
+    // module's export directly saves a call. The quick methods rule out a
+    // freed session before they get here.
     return wasm.session___verdictCode(session.__wbg_ptr, contentLength, entitlementLength) >>> 0;
   };
 
@@ -252,8 +255,93 @@
     }
   };
 
+  // The error for a call on a freed object, or on one that is not a
+  // `Session` or `SessionClient`: a `ZephrSessionError` with its fields
+  // defined as `to_js_error` in src/js/mod.rs defines them.
+  const { defineProperty, getOwnPropertyDescriptor } = Object;
+  const freedError = (className, name) => {
+    const error = new Error(
+      `${className}.${name} was called on a ${className} that was freed, or on another object; ` +
+        `call it on a ${className} that is in use, and drop references to one after free()`,
+    );
+    const fields = [
+      ["name", "ZephrSessionError"],
+      ["code", "invalid_argument"],
+      ["status", undefined],
+    ];
+    for (const [key, value] of fields) {
+      defineProperty(error, key, { value, writable: true, enumerable: true, configurable: true });
+    }
+    return error;
+  };
+
+  // wasm-bindgen's methods throw from inside the module when an object was
+  // freed, which leaves part of the module's stack in use. After some
+  // thousands of such calls the module traps, and stops working for the
+  // whole page. So each method and getter checks the object's pointer first:
+  // a call throws `freedError`, a method that returns a promise returns a
+  // rejected one, and `free()` or `[Symbol.dispose]()` does nothing a second
+  // time. The quick methods below check it themselves.
+  const PROMISE_METHODS = new Set(["fetchSession", "refresh", "refreshUntil"]);
+  const guardFreed = (target, skipped) => {
+    const prototype = target.prototype;
+    const className = target.name;
+    const free = prototype.free;
+    for (const key of Reflect.ownKeys(prototype)) {
+      const name = String(key);
+      if (key === "constructor" || name.startsWith("__") || skipped.includes(name)) {
+        continue;
+      }
+      const descriptor = getOwnPropertyDescriptor(prototype, key);
+      if (descriptor.get !== undefined) {
+        const getter = descriptor.get;
+        const guarded = {
+          get [name]() {
+            if (!this?.__wbg_ptr) {
+              throw freedError(className, name);
+            }
+            return getter.call(this);
+          },
+        };
+        descriptor.get = getOwnPropertyDescriptor(guarded, name).get;
+      } else if (typeof descriptor.value === "function") {
+        const method = descriptor.value;
+        if (method === free) {
+          descriptor.value = function free() {
+            if (this?.__wbg_ptr) {
+              method.call(this);
+            }
+          };
+        } else if (PROMISE_METHODS.has(name)) {
+          descriptor.value = {
+            [name](...args) {
+              return this?.__wbg_ptr ? method.apply(this, args) : Promise.reject(freedError(className, name));
+            },
+          }[name];
+        } else {
+          descriptor.value = {
+            [name](...args) {
+              if (!this?.__wbg_ptr) {
+                throw freedError(className, name);
+              }
+              return method.apply(this, args);
+            },
+          }[name];
+        }
+      } else {
+        continue;
+      }
+      defineProperty(prototype, key, descriptor);
+    }
+  };
+  guardFreed(Session, ["decide", "isEntitled", "remainingCredits"]);
+  guardFreed(SessionClient, []);
+
   const methods = {
     decide(contentId, options) {
+      if (!this?.__wbg_ptr) {
+        throw freedError("Session", "decide");
+      }
       // The glue's method rejects a bad content id before it reads the
       // options, so this checks the whole id before reading them.
       if (!usable(contentId) || !wellFormed(contentId)) {
@@ -271,6 +359,9 @@
     },
 
     isEntitled(contentId) {
+      if (!this?.__wbg_ptr) {
+        throw freedError("Session", "isEntitled");
+      }
       if (usable(contentId)) {
         const code = quickVerdict(this, contentId, undefined);
         if (code !== FULL) {
@@ -282,8 +373,10 @@
     },
 
     remainingCredits(meterId) {
-      // A freed session has no pointer, and the glue's method throws for it.
-      if (usable(meterId) && wellFormed(meterId) && this.__wbg_ptr !== 0) {
+      if (!this?.__wbg_ptr) {
+        throw freedError("Session", "remainingCredits");
+      }
+      if (usable(meterId) && wellFormed(meterId)) {
         const count = meterTable(this).get(meterId);
         return count === undefined || count < 0 ? undefined : count;
       }
