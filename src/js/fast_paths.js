@@ -328,6 +328,8 @@
             },
           }[name];
         }
+        // A wrapper takes any arguments, so it reports the glue's count.
+        defineProperty(descriptor.value, "length", { value: method.length });
       } else {
         continue;
       }

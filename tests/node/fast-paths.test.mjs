@@ -334,6 +334,15 @@ describe("arguments the quick path leaves to the glue's methods", () => {
     assert.equal(Session.parse(text).remainingCredits("monthly-free"), 3);
   });
 
+  test("guarded methods keep their names and lengths", () => {
+    assert.equal(Session.prototype.meter.name, "meter");
+    assert.equal(Session.prototype.meter.length, 1);
+    assert.equal(Session.prototype.isExpired.length, 1);
+    assert.equal(SessionClient.prototype.fetchSession.name, "fetchSession");
+    assert.equal(SessionClient.prototype.fetchSession.length, 2);
+    assert.equal(Object.getOwnPropertyDescriptor(Session.prototype, "warnings").get.name, "get warnings");
+  });
+
   test("a second free does nothing", () => {
     const session = Session.parse("{}");
     session.free();
