@@ -6,16 +6,16 @@
 //! are compiled once. A B-tree map per value type measured about 30 KB of
 //! the wasm module before this table replaced them.
 //!
-//! A table that decisions read is [`Index::hashed`]: it also has a hash
-//! table of its keys, so that a lookup usually reads one slot and compares
-//! at most one key, instead of about log2(n) keys spread over the heap. A
-//! decision hashes its ids once for all the tables it reads. Then a small
-//! table costs about what a binary search over it does, and a document with
-//! many small tables, one per meter, is faster to decide on. On
-//! `wasm32-unknown-unknown` the standard library has no random
-//! source to seed a hash, so a document could be crafted for collisions. A
-//! table in which a key lands more than [`MAX_PROBES`] slots from its hash's
-//! slot keeps no hash table, and its lookups take the binary search.
+//! A table that a session keeps for lookups is [`Index::hashed`]: it also
+//! has a hash table of its keys, so that a lookup usually reads one slot and
+//! compares at most one key, instead of about log2(n) keys spread over the
+//! heap. A decision hashes its ids once for all the tables it reads. Then a
+//! small table costs about what a binary search over it does, and a document
+//! with many small tables, one per meter, is faster to decide on. On
+//! `wasm32-unknown-unknown` the standard library has no random source to
+//! seed a hash, so a document could be crafted for collisions. A table in
+//! which a key lands more than [`MAX_PROBES`] slots from its hash's slot
+//! keeps no hash table, and its lookups take the binary search.
 
 use std::cell::Cell;
 
@@ -52,7 +52,8 @@ impl Index {
         }
     }
 
-    /// Adds the hash table, for a table that decisions read.
+    /// Adds the hash table, for a table that a session keeps for lookups:
+    /// content ids, entitlements, meters, credits and bundles.
     pub(crate) fn hashed(mut self) -> Self {
         self.slots = hash_table(&self.entries, hash);
         self
