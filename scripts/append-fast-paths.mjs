@@ -16,7 +16,18 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const SOURCE = path.join(root, "src", "js", "fast_paths.js");
 const MARKER = "// zephr-session: fast paths from src/js/fast_paths.js";
 const CANDIDATES = ["zephr_session_bg.js", "zephr_session.js"];
-const RAW_METHODS = ["__verdictCode", "__sourceId", "__sourceRemaining", "__meterCounts", "__scratch"];
+const RAW_METHODS = [
+  "__verdictCode",
+  "__verdictAt",
+  "__recordedIds",
+  "__entitlementIdsByPosition",
+  "__stripsParams",
+  "__lookupSize",
+  "__sourceId",
+  "__sourceRemaining",
+  "__meterCounts",
+  "__scratch",
+];
 // The glue's functions that the appended code calls.
 const GLUE_FUNCTIONS = ["getUint8ArrayMemory0"];
 
@@ -50,8 +61,10 @@ if (!text.includes("this.__wbg_ptr = 0")) {
   fail(`${glue} has no field __wbg_ptr; is it a build of this crate with wasm-bindgen 0.2.130?`);
 }
 // The glue's name for the module's exports, which the appended code calls.
-if (!text.includes("wasm.session___verdictCode(")) {
-  fail(`${glue} does not call wasm.session___verdictCode; is it a build of this crate with wasm-bindgen 0.2.130?`);
+for (const exported of ["session___verdictCode", "session___verdictAt"]) {
+  if (!text.includes(`wasm.${exported}(`)) {
+    fail(`${glue} does not call wasm.${exported}; is it a build of this crate with wasm-bindgen 0.2.130?`);
+  }
 }
 for (const name of GLUE_FUNCTIONS) {
   if (!new RegExp(`^(export )?function ${name}\\(`, "m").test(text)) {

@@ -6,8 +6,8 @@
 //! are compiled once. A B-tree map per value type measured about 30 KB of
 //! the wasm module before this table replaced them.
 //!
-//! A table that a session keeps for lookups is [`Index::hashed`]: it also
-//! has a hash table of its keys, so that a lookup usually reads one slot and
+//! A table that a session keeps for lookups is [`Index::hashed`]. It also
+//! has a hash table of its keys, so a lookup usually reads one slot and
 //! compares at most one key, instead of about log2(n) keys spread over the
 //! heap. A decision hashes its ids once for all the tables it reads. Then a
 //! small table costs about what a binary search over it does, and a document
@@ -123,6 +123,19 @@ impl Index {
     /// Returns the keys in ascending order.
     pub(crate) fn keys(&self) -> impl Iterator<Item = &str> + '_ {
         self.entries.iter().map(|(key, _)| &**key)
+    }
+
+    /// Returns the key at `place` in ascending order, or the place past the
+    /// last key when the table has fewer.
+    #[cfg_attr(
+        not(target_arch = "wasm32"),
+        allow(dead_code, reason = "only the JavaScript layer calls it")
+    )]
+    pub(crate) fn key(&self, place: usize) -> Result<&str, usize> {
+        match self.entries.get(place) {
+            Some((key, _)) => Ok(key),
+            None => Err(place - self.entries.len()),
+        }
     }
 
     /// Returns the positions in ascending order of their keys.

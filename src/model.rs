@@ -277,6 +277,36 @@ impl FirstRecorded {
         }
     }
 
+    /// Returns the recorded ids, those of the exact table first.
+    #[cfg_attr(
+        not(target_arch = "wasm32"),
+        allow(dead_code, reason = "only the JavaScript layer calls it")
+    )]
+    pub(crate) fn keys(&self) -> impl Iterator<Item = &str> + '_ {
+        self.exact.keys().chain(self.stripped.keys())
+    }
+
+    /// Returns the id at `position` of [`FirstRecorded::keys`], or the
+    /// position past this table's ids when it has fewer.
+    #[cfg_attr(
+        not(target_arch = "wasm32"),
+        allow(dead_code, reason = "only the JavaScript layer calls it")
+    )]
+    pub(crate) fn key(&self, position: usize) -> Result<&str, usize> {
+        self.exact
+            .key(position)
+            .or_else(|after| self.stripped.key(after))
+    }
+
+    /// Returns whether a `STRIP_PARAMS` source recorded any content.
+    #[cfg_attr(
+        not(target_arch = "wasm32"),
+        allow(dead_code, reason = "only the JavaScript layer calls it")
+    )]
+    pub(crate) fn strips_params(&self) -> bool {
+        !self.stripped.is_empty()
+    }
+
     /// Returns the position of the first source that recorded the queried
     /// content id.
     pub(crate) fn find(&self, query: &ContentQuery<'_>) -> Option<usize> {

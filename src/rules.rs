@@ -4,7 +4,9 @@ use crate::date::Timestamp;
 use crate::error::Error;
 use crate::index::Key;
 use crate::json::write_string;
-use crate::model::{ContentQuery, Entitlement, EntitlementSources, Session, SessionEntry};
+use crate::model::{
+    ContentQuery, Entitlement, EntitlementSources, FirstRecorded, Session, SessionEntry,
+};
 
 /// A delivered entitlement, with the meters and credits it lists.
 type Delivered<'s> = (&'s Entitlement, &'s EntitlementSources);
@@ -202,7 +204,71 @@ impl Session {
             Some(id) => self.delivered(&Key::new(id)),
             None => self.delivered(query.exact()),
         };
-        Ok(self.decide_for(&query, delivered))
+        Ok(self.decide_for(Some(&query), delivered))
+    }
+
+    /// Applies the rules of [`Session::decide`] to ids already looked up.
+    ///
+    /// `content_id` is a recorded content id as its table keeps it, or
+    /// `None` for an id that no table records. `entitlement` is the position
+    /// of the delivered entitlement to check, or `None` when it is not
+    /// delivered. Returns `None` when that position is past the end.
+    #[cfg_attr(
+        not(target_arch = "wasm32"),
+        allow(dead_code, reason = "only the JavaScript layer calls it")
+    )]
+    pub(crate) fn verdict_at(
+        &self,
+        content_id: Option<&str>,
+        entitlement: Option<usize>,
+    ) -> Option<Verdict<'_>> {
+        let delivered = match entitlement {
+            Some(at) => Some((
+                self.entitlements.get(at)?,
+                self.entitlement_sources.get(at)?,
+            )),
+            None => None,
+        };
+        let query = content_id.map(ContentQuery::new);
+        Some(self.decide_for(query.as_ref(), delivered))
+    }
+
+    /// Returns the content ids that the meters' and then the credits' tables
+    /// record, in the form each compares: as recorded by sources compared
+    /// exactly, and cut at `?` or `#` by `STRIP_PARAMS` sources. An id
+    /// without `?` or `#` matches a recorded one only if it is among these.
+    #[cfg_attr(
+        not(target_arch = "wasm32"),
+        allow(dead_code, reason = "only the JavaScript layer calls it")
+    )]
+    pub(crate) fn recorded_ids(&self) -> impl Iterator<Item = &str> + '_ {
+        self.first_recorded.iter().flat_map(FirstRecorded::keys)
+    }
+
+    /// Returns the recorded id at `position` of [`Session::recorded_ids`].
+    #[cfg_attr(
+        not(target_arch = "wasm32"),
+        allow(dead_code, reason = "only the JavaScript layer calls it")
+    )]
+    pub(crate) fn recorded_id(&self, position: usize) -> Option<&str> {
+        let mut rest = position;
+        for table in &self.first_recorded {
+            match table.key(rest) {
+                Ok(id) => return Some(id),
+                Err(after) => rest = after,
+            }
+        }
+        None
+    }
+
+    /// Returns whether a `STRIP_PARAMS` source records any content, so that a
+    /// queried id with `?` or `#` can match an id it does not equal.
+    #[cfg_attr(
+        not(target_arch = "wasm32"),
+        allow(dead_code, reason = "only the JavaScript layer calls it")
+    )]
+    pub(crate) fn strips_params(&self) -> bool {
+        self.first_recorded.iter().any(FirstRecorded::strips_params)
     }
 
     /// Returns the delivered entitlement with this id, with the meters and
@@ -215,15 +281,16 @@ impl Session {
         ))
     }
 
+    /// Applies the rules; a `query` of `None` matches no recorded content.
     fn decide_for<'s>(
         &'s self,
-        query: &ContentQuery<'_>,
+        query: Option<&ContentQuery<'_>>,
         delivered: Option<Delivered<'s>>,
     ) -> Verdict<'s> {
         if let Some((entitlement, _)) = delivered.filter(|(entitlement, _)| entitlement.direct) {
             return Verdict::new(true, Reason::Entitlement, Some(entitlement));
         }
-        if let Some(verdict) = self.consumed(query, delivered) {
+        if let Some(verdict) = query.and_then(|query| self.consumed(query, delivered)) {
             return verdict;
         }
         let Some((entitlement, sources)) = delivered else {
@@ -377,5 +444,95 @@ impl Session {
         self.current_session()
             .and_then(|session| session.expiry_date)
             .is_some_and(|expiry| expiry <= now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    /// Looks the ids up as the package's JavaScript does, in maps of the
+    /// recorded ids and the entitlements, and applies [`Session::verdict_at`].
+    fn verdict_through_maps<'s>(
+        session: &'s Session,
+        content_id: &str,
+        entitlement_id: Option<&str>,
+    ) -> Option<Verdict<'s>> {
+        let mut recorded = HashMap::new();
+        for (position, id) in session.recorded_ids().enumerate() {
+            recorded.entry(id).or_insert(position);
+        }
+        let entitlement = entitlement_id.unwrap_or(content_id);
+        let delivered = session
+            .entitlements
+            .iter()
+            .position(|known| known.id == entitlement);
+        let content = recorded.get(content_id).copied();
+        let verdict =
+            session.verdict_at(content.and_then(|at| session.recorded_id(at)), delivered)?;
+        assert_eq!(
+            content.and_then(|at| session.recorded_id(at)),
+            content.map(|_| content_id)
+        );
+        Some(verdict)
+    }
+
+    #[test]
+    fn looked_up_ids_decide_as_strings() {
+        let fixtures = [
+            include_str!("../tests/fixtures/seed-session.json"),
+            include_str!("../tests/fixtures/anonymous-metered.json"),
+            include_str!("../tests/fixtures/meter-exhausted.json"),
+            include_str!("../tests/fixtures/transforms.json"),
+            include_str!("../tests/fixtures/wrong-types.json"),
+        ];
+        for text in fixtures {
+            let session = Session::parse(text, None).expect("a fixture parses");
+            let mut contents: Vec<&str> = session.recorded_ids().collect();
+            contents.extend(["no-such-article", "premium", "/sport/final-score"]);
+            let entitlements: Vec<Option<&str>> = std::iter::once(None)
+                .chain(session.entitlements.iter().map(|e| Some(e.id.as_str())))
+                .chain([Some("no-such-entitlement")])
+                .collect();
+            for &content_id in &contents {
+                if session.strips_params() && content_id.contains(['?', '#']) {
+                    continue;
+                }
+                for &entitlement_id in &entitlements {
+                    let expected = session
+                        .verdict(content_id, entitlement_id)
+                        .expect("valid ids");
+                    let actual = verdict_through_maps(&session, content_id, entitlement_id)
+                        .expect("positions in range");
+                    assert_eq!(
+                        (actual.granted, actual.reason, actual.source),
+                        (expected.granted, expected.reason, expected.source),
+                        "{content_id} {entitlement_id:?}"
+                    );
+                    assert_eq!(
+                        actual.entitlement.map(|e| &e.id),
+                        expected.entitlement.map(|e| &e.id)
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn positions_past_the_end_are_none() {
+        let session = Session::parse(
+            include_str!("../tests/fixtures/anonymous-metered.json"),
+            None,
+        )
+        .expect("a fixture parses");
+        let count = session.recorded_ids().count();
+        assert!(count > 0);
+        assert!(session.recorded_id(count - 1).is_some());
+        assert_eq!(session.recorded_id(count), None);
+        assert!(session
+            .verdict_at(None, Some(session.entitlements.len()))
+            .is_none());
+        assert!(session.verdict_at(None, None).is_some());
     }
 }

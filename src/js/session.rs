@@ -470,6 +470,69 @@ impl JsSession {
         })
     }
 
+    /// Applies the rules to ids that the package's JavaScript looked up in
+    /// its maps: `content` is a position in [`JsSession::recorded_ids`], or
+    /// -1 for a content id that no table records, and `entitlement` is the
+    /// position of a delivered entitlement in
+    /// [`JsSession::entitlement_ids_by_position`], or -1 for one that is not
+    /// delivered. Returns the verdict as [`JsSession::verdict_code`] does,
+    /// or [`SLOW_PATH`] when the session logs its decisions or a position is
+    /// past the end.
+    #[doc(hidden)]
+    #[wasm_bindgen(js_name = __verdictAt, skip_typescript)]
+    pub fn verdict_at(&self, content: i32, entitlement: i32) -> u32 {
+        if self.debug {
+            return SLOW_PATH;
+        }
+        let content_id = match usize::try_from(content) {
+            Err(_) => None,
+            Ok(position) => match self.inner.recorded_id(position) {
+                Some(id) => Some(id),
+                None => return SLOW_PATH,
+            },
+        };
+        self.inner
+            .verdict_at(content_id, usize::try_from(entitlement).ok())
+            .map_or(SLOW_PATH, |verdict| verdict_code(&verdict))
+    }
+
+    /// Returns the content ids the meters' and credits' tables record, in
+    /// the form each compares, for the package's JavaScript to map to their
+    /// positions. An id may appear more than once.
+    #[doc(hidden)]
+    #[wasm_bindgen(js_name = __recordedIds, skip_typescript)]
+    pub fn recorded_ids(&self) -> Vec<String> {
+        self.inner.recorded_ids().map(str::to_owned).collect()
+    }
+
+    /// Returns how many ids [`JsSession::recorded_ids`] and
+    /// [`JsSession::entitlement_ids_by_position`] return together, so that
+    /// the package's JavaScript can tell what its maps would cost to build.
+    #[doc(hidden)]
+    #[wasm_bindgen(js_name = __lookupSize, skip_typescript)]
+    pub fn lookup_size(&self) -> f64 {
+        (self.inner.recorded_ids().count() + self.inner.entitlements.len()) as f64
+    }
+
+    /// Returns the ids of the delivered entitlements by position, each once.
+    #[doc(hidden)]
+    #[wasm_bindgen(js_name = __entitlementIdsByPosition, skip_typescript)]
+    pub fn entitlement_ids_by_position(&self) -> Vec<String> {
+        self.inner
+            .entitlements
+            .iter()
+            .map(|entitlement| entitlement.id.clone())
+            .collect()
+    }
+
+    /// Returns whether a queried content id with `?` or `#` can match a
+    /// recorded id that it does not equal, through a `STRIP_PARAMS` source.
+    #[doc(hidden)]
+    #[wasm_bindgen(js_name = __stripsParams, skip_typescript)]
+    pub fn strips_params(&self) -> bool {
+        self.inner.strips_params()
+    }
+
     /// Returns the id of the meter or credit that a verdict code names.
     #[doc(hidden)]
     #[wasm_bindgen(js_name = __sourceId, skip_typescript)]
