@@ -168,44 +168,6 @@
     return usable(value) ? value : { fallback: { entitlementId: value } };
   };
 
-  // The id and credits left of each meter and credit a decision has named,
-  // by session, at the bits of the verdict code that name it: twice the
-  // position plus one, plus one for a credit. A session is never changed,
-  // and it names at most its meters and credits.
-  const sources = new WeakMap();
-  const sourceOf = (session, code) => {
-    let known = sources.get(session);
-    if (known === undefined) {
-      known = [];
-      sources.set(session, known);
-    }
-    const key = code >>> 4;
-    let source = known[key];
-    if (source === undefined) {
-      source = { id: sourceId.call(session, code), remaining: sourceRemaining.call(session, code) };
-      known[key] = source;
-    }
-    return source;
-  };
-
-  // Each session's meters, from id to credits left (-1 when absent), built at
-  // its first `remainingCredits` call, as the baseline builds its maps at
-  // parse: a Map lookup costs less than a call into the module.
-  const meterTables = new WeakMap();
-  const meterTable = (session) => {
-    let table = meterTables.get(session);
-    if (table === undefined) {
-      const ids = meterIds.call(session);
-      const counts = meterCounts.call(session);
-      table = new Map();
-      for (let index = 0; index < ids.length; index++) {
-        table.set(ids[index], counts[index]);
-      }
-      meterTables.set(session, table);
-    }
-    return table;
-  };
-
   // Returns a map from each id of a list to its first position.
   const positions = (ids) => {
     const map = new Map();
@@ -217,50 +179,91 @@
     return map;
   };
 
-  // Each session's maps from the content ids its tables record, and from its
-  // delivered entitlements, to their positions in the module. With them, most
-  // decisions pass two numbers to the module instead of copying the ids into
-  // its memory, which cost about 2 ns a character. Building them cost about
-  // 1.4 microseconds an id in Node 20 (44 ms for a 1 MB document), and a
-  // decision through them saved about 0.08 microseconds. So a session builds
-  // them once it has made 16 quick decisions per id, when they have about
-  // paid for themselves, and a page that decides a few times never does.
+  // A session builds its maps of ids (`contents` and `entitlements` in its
+  // state below) once it has made this many quick decisions per id.
+  // Building them cost about 1.4 microseconds an id in Node 20 (44 ms for a
+  // 1 MB document), and a decision through them saved about 0.08
+  // microseconds. So by then they have about paid for themselves, and a
+  // page that decides a few times never builds them.
   const BUILD_AFTER_CALLS_PER_ID = 16;
-  const lookups = new WeakMap();
-  // Returns the session's maps, or undefined while they are not built.
-  const lookupOf = (session) => {
-    let lookup = lookups.get(session);
-    if (lookup === undefined) {
-      lookup = {
+
+  // What the quick paths keep for each session, which is never changed. One
+  // object, so that a call looks the session up once.
+  const states = new WeakMap();
+  const stateOf = (session) => {
+    let state = states.get(session);
+    if (state === undefined) {
+      state = {
+        // The id and credits left of each meter and credit a decision has
+        // named, at the bits of the verdict code that name it: twice the
+        // position plus one, plus one for a credit.
+        sources: [],
+        // The meters, from id to credits left (-1 when absent), built at the
+        // first `remainingCredits` call: a Map lookup costs less than a call
+        // into the module.
+        meters: undefined,
+        // Maps from the content ids the tables record, and from the
+        // delivered entitlements, to their positions in the module. With
+        // them, a decision passes two numbers instead of copying its ids into
+        // the module's memory, which cost about 2 ns a character.
         calls: 0,
         buildAfter: BUILD_AFTER_CALLS_PER_ID * lookupSize.call(session),
         contents: undefined,
         entitlements: undefined,
         stripsParams: false,
       };
-      lookups.set(session, lookup);
+      states.set(session, state);
     }
-    if (lookup.contents === undefined) {
-      if (lookup.calls++ < lookup.buildAfter) {
-        return undefined;
+    return state;
+  };
+
+  // Returns the meter or credit that a verdict code names.
+  const sourceOf = (state, session, code) => {
+    const key = code >>> 4;
+    let source = state.sources[key];
+    if (source === undefined) {
+      source = { id: sourceId.call(session, code), remaining: sourceRemaining.call(session, code) };
+      state.sources[key] = source;
+    }
+    return source;
+  };
+
+  // Returns the session's meters, from id to credits left.
+  const meterTable = (state, session) => {
+    if (state.meters === undefined) {
+      const ids = meterIds.call(session);
+      const counts = meterCounts.call(session);
+      state.meters = new Map();
+      for (let index = 0; index < ids.length; index++) {
+        state.meters.set(ids[index], counts[index]);
       }
-      lookup.contents = positions(recordedIds.call(session));
-      lookup.entitlements = positions(entitlementIdsByPosition.call(session));
-      lookup.stripsParams = stripsParams.call(session);
     }
-    return lookup;
+    return state.meters;
+  };
+
+  // Returns whether the session's maps of ids are built, and builds them
+  // when the session has made enough quick decisions.
+  const hasLookup = (state, session) => {
+    if (state.contents === undefined) {
+      if (state.calls++ < state.buildAfter) {
+        return false;
+      }
+      state.contents = positions(recordedIds.call(session));
+      state.entitlements = positions(entitlementIdsByPosition.call(session));
+      state.stripsParams = stripsParams.call(session);
+    }
+    return true;
   };
 
   // Asks the module for the verdict on ids that `usable` accepted, of which
   // the content id is well-formed.
-  const quickVerdict = (session, contentId, entitlementId) => {
-    const lookup = lookupOf(session);
-    if (lookup === undefined) {
+  const quickVerdict = (state, session, contentId, entitlementId) => {
+    if (!hasLookup(state, session)) {
       return scratchVerdict(session, contentId, entitlementId);
     }
     // A `STRIP_PARAMS` source matches an id with `?` or `#` by cutting it,
     // which the module does.
-    if (lookup.stripsParams && hasParameters(contentId)) {
+    if (state.stripsParams && hasParameters(contentId)) {
       return scratchVerdict(session, contentId, entitlementId);
     }
     // An id with a lone surrogate is an error, which the glue's method
@@ -270,8 +273,8 @@
     }
     // A content id outside the map matches no recorded id, and an
     // entitlement outside the map is not delivered.
-    const content = lookup.contents.get(contentId) ?? -1;
-    const entitlement = lookup.entitlements.get(entitlementId ?? contentId) ?? -1;
+    const content = state.contents.get(contentId) ?? -1;
+    const entitlement = state.entitlements.get(entitlementId ?? contentId) ?? -1;
     return wasm.session___verdictAt(session.__wbg_ptr, content, entitlement) >>> 0;
   };
 
@@ -302,14 +305,14 @@
 
   // Builds the decision that a verdict code describes, with its keys in the
   // order of `Decision::to_json` in src/rules.rs.
-  const decision = (session, code, entitlementId) => {
+  const decision = (state, session, code, entitlementId) => {
     const named = (code & 8) !== 0;
     const byCredit = (code & 16) !== 0;
     switch (code & 7) {
       case 0:
         return { granted: true, reason: "entitlement", entitlementId };
       case 1: {
-        const { id } = sourceOf(session, code);
+        const { id } = sourceOf(state, session, code);
         if (named) {
           return byCredit
             ? { granted: true, reason: "consumed", entitlementId, creditId: id }
@@ -320,11 +323,11 @@
           : { granted: true, reason: "consumed", meterId: id };
       }
       case 2: {
-        const { id, remaining } = sourceOf(session, code);
+        const { id, remaining } = sourceOf(state, session, code);
         return { granted: true, reason: "meter", entitlementId, meterId: id, remainingCredits: remaining };
       }
       case 3: {
-        const { id, remaining } = sourceOf(session, code);
+        const { id, remaining } = sourceOf(state, session, code);
         return { granted: true, reason: "credit", entitlementId, creditId: id, remainingCredits: remaining };
       }
       case 4:
@@ -432,9 +435,10 @@
       if (typeof entitlementId === "object") {
         return fullDecide.call(this, contentId, entitlementId.fallback);
       }
-      const code = quickVerdict(this, contentId, entitlementId);
+      const state = stateOf(this);
+      const code = quickVerdict(state, this, contentId, entitlementId);
       if (code !== FULL) {
-        return decision(this, code, entitlementId === undefined ? contentId : entitlementId);
+        return decision(state, this, code, entitlementId === undefined ? contentId : entitlementId);
       }
       return fullDecide.call(this, contentId, entitlementId === undefined ? undefined : { entitlementId });
     },
@@ -444,7 +448,7 @@
         throw freedError("Session", "isEntitled");
       }
       if (usable(contentId) && wellFormed(contentId)) {
-        const code = quickVerdict(this, contentId, undefined);
+        const code = quickVerdict(stateOf(this), this, contentId, undefined);
         if (code !== FULL) {
           // Reasons 0 to 3 grant access.
           return (code & 7) < 4;
@@ -458,7 +462,7 @@
         throw freedError("Session", "remainingCredits");
       }
       if (usable(meterId) && wellFormed(meterId)) {
-        const count = meterTable(this).get(meterId);
+        const count = meterTable(stateOf(this), this).get(meterId);
         return count === undefined || count < 0 ? undefined : count;
       }
       return fullRemainingCredits.call(this, meterId);
