@@ -79,7 +79,8 @@ impl Session {
         match value {
             Value::Object(document) => Ok(read_session(document, session_id)),
             other => Err(Error::invalid_response(format!(
-                "the session document must be a JSON object, but it is {}",
+                "the session document must be a JSON object, but it is {}; pass the document \
+                 object as the session lookup returns it",
                 describe_document(&other)
             ))),
         }

@@ -154,7 +154,7 @@ describe("expected answers for the sample documents", () => {
       [() => ({}), /a function, which has no JSON form/],
       [Symbol("document"), /a symbol, which has no JSON form/],
       [undefined, /undefined; pass the parsed JSON object/],
-      [[{ v: 1 }], /must be a JSON object, but it is an array of 1 item/],
+      [[{ v: 1 }], /must be a JSON object, but it is an array of 1 item; pass the document object as the session lookup returns it$/],
     ];
     for (const [value, message] of cases) {
       assert.throws(() => Session.fromJson(value), { name: "ZephrSessionError", code: "invalid_response", message });
