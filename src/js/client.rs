@@ -764,14 +764,32 @@ fn read_headers(value: &JsValue) -> Result<Vec<(String, String)>, JsValue> {
             )));
         };
         if probe.append(&name, &value).is_err() {
-            return Err(invalid_argument(format!(
-                "header {name:?} has an invalid name or value; use a token name and a value \
-                 without line breaks"
-            )));
+            // The platform rejects both in one error, so the name is checked
+            // here to say which one is wrong.
+            return Err(invalid_argument(if is_token(&name) {
+                format!(
+                    "header {name:?} has an invalid value; use Latin-1 text without line \
+                     breaks or NUL characters"
+                )
+            } else {
+                format!(
+                    "header {name:?} has an invalid name; use letters, digits and \
+                     !#$%&'*+-.^_`|~ only"
+                )
+            }));
         }
         headers.push((name, value));
     }
     Ok(headers)
+}
+
+/// Returns whether `name` is an HTTP token (RFC 9110, section 5.6.2), as a
+/// header name must be.
+fn is_token(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte))
 }
 
 /// Reads the session id (from the argument, the cookie, or `"current"`),

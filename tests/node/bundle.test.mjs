@@ -318,6 +318,21 @@ describe("expected answers for the sample documents", () => {
       name: "ZephrSessionError",
       message: "SessionClient options must be a plain object with baseUrl and site, but they are an instance of Date",
     });
+    // The client sends no request here: it rejects the headers when it is
+    // created.
+    const headerErrors = [
+      [{ "bad name": "x" }, 'header "bad name" has an invalid name; use letters, digits and !#$%&\'*+-.^_`|~ only'],
+      [{ "": "x" }, 'header "" has an invalid name; use letters, digits and !#$%&\'*+-.^_`|~ only'],
+      [{ "X-Ok": "line\nbreak" }, 'header "X-Ok" has an invalid value; use Latin-1 text without line breaks or NUL characters'],
+      [{ "X-Ok": "snow ☃" }, 'header "X-Ok" has an invalid value; use Latin-1 text without line breaks or NUL characters'],
+    ];
+    for (const [headers, message] of headerErrors) {
+      assert.throws(() => new SessionClient({ baseUrl: "http://127.0.0.1:9", site: "www", headers }), {
+        name: "ZephrSessionError",
+        code: "invalid_argument",
+        message,
+      });
+    }
     assert.throws(() => new SessionClient({ baseUrl: "http://127.0.0.1:9", site: "www", headers: new Date(0) }), {
       name: "ZephrSessionError",
       message: "headers must be a plain object, a Headers, a Map or an array of pairs, but it is an instance of Date",
