@@ -1,4 +1,5 @@
-// Appends src/js/fast_paths.js to the JavaScript glue of a wasm-pack build.
+// Appends src/js/client.js and src/js/fast_paths.js to the JavaScript glue of
+// a wasm-pack build.
 //
 // Usage: node scripts/append-fast-paths.mjs BUILD_DIR
 //
@@ -13,8 +14,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const SOURCE = path.join(root, "src", "js", "fast_paths.js");
-const MARKER = "// zephr-session: fast paths from src/js/fast_paths.js";
+// client.js declares `SessionClient` at the top level of the glue, and
+// fast_paths.js is one block.
+const SOURCES = ["client.js", "fast_paths.js"].map((name) => path.join(root, "src", "js", name));
+const MARKER = "// zephr-session: the client and the fast paths, from src/js/client.js and src/js/fast_paths.js";
 const CANDIDATES = ["zephr_session_bg.js", "zephr_session.js"];
 const RAW_METHODS = [
   "__verdictCode",
@@ -27,6 +30,18 @@ const RAW_METHODS = [
   "__sourceRemaining",
   "__meterCounts",
   "__scratch",
+  "__quote",
+  "__checkEndpoint",
+  "__lookupTarget",
+  "__clearedKeys",
+  "__lookupFailure",
+  "__retryDelay",
+  "__warmUp",
+  "__fromBody",
+  "__fromStorage",
+  "__share",
+  "__storageEntry",
+  "__fingerprint",
 ];
 // The glue's functions that the appended code calls.
 const GLUE_FUNCTIONS = ["getUint8ArrayMemory0"];
@@ -71,5 +86,25 @@ for (const name of GLUE_FUNCTIONS) {
     fail(`${glue} has no function ${name}; is it a build of this crate with wasm-bindgen 0.2.130?`);
   }
 }
-writeFileSync(glue, `${text.trimEnd()}\n\n${MARKER}\n${readFileSync(SOURCE, "utf8")}`);
+if (/^(export )?class SessionClient\b/m.test(text)) {
+  fail(`${glue} defines class SessionClient, which src/js/client.js defines now; build it from this crate`);
+}
+// The glue exports its classes as an ES module (web and bundler builds) or
+// as CommonJS (nodejs build), and the appended class is exported the same way.
+const commonJs = text.includes("exports.Session = Session;");
+const exportLine = commonJs ? "exports.SessionClient = SessionClient;" : "export { SessionClient };";
+const appended = SOURCES.map((source) => readFileSync(source, "utf8")).join("\n");
+writeFileSync(glue, `${text.trimEnd()}\n\n${MARKER}\n${appended}\n${exportLine}\n`);
 console.log(`append-fast-paths: ${path.relative(root, glue)}`);
+
+// The bundler build's entry file re-exports the glue's names one by one.
+const entry = path.join(buildDir, "zephr_session.js");
+if (entry !== glue) {
+  const entryText = readFileSync(entry, "utf8");
+  const list = /export \{([^}]*)\} from "\.\/zephr_session_bg\.js";/;
+  if (!list.test(entryText)) {
+    fail(`${entry} does not re-export the names of zephr_session_bg.js; is it a build with wasm-bindgen 0.2.130?`);
+  }
+  writeFileSync(entry, entryText.replace(list, (_, names) => `export {${names.trimEnd()}, SessionClient\n} from "./zephr_session_bg.js";`));
+  console.log(`append-fast-paths: ${path.relative(root, entry)} exports SessionClient`);
+}

@@ -3,10 +3,11 @@
 # one line "total: N passed, M failed".
 #
 # Steps: formatting, clippy and rustdoc (host and wasm32), host unit tests,
-# the client in headless Chromium against the mock lookup, the release
-# bundle's transfer size against scripts/size-budget, and the bundle in
-# Node, with the README's API reference checked against its declarations. Then the npm package: its files, metadata and loading in
-# Node, and its declarations with tsc --strict. Last, the Vite example in
+# `Session` in headless Chromium from Rust, the release bundle's transfer
+# size against scripts/size-budget, the client in headless Chromium against
+# the mock lookup (tests/browser/), and the bundle in Node, with the README's
+# API reference checked against its declarations. Then the npm package: its
+# files, metadata and loading in Node, and its declarations with tsc --strict. Last, the Vite example in
 # Chromium, the server-rendering example in Node, and the demo page end to
 # end in Chromium with Playwright.
 # A failed check (formatting, clippy, a build) counts as one failure.
@@ -17,14 +18,6 @@ cd "$root"
 logs=$(mktemp -d)
 passed=0
 failed=0
-pids=()
-
-cleanup() {
-  for pid in "${pids[@]}"; do
-    kill "$pid" 2>/dev/null
-  done
-}
-trap cleanup EXIT
 
 # Adds the counts of cargo's and wasm-bindgen-test's "test result:" lines and
 # node's "# pass"/"# fail" lines in a log.
@@ -70,28 +63,6 @@ run_check() {
   fi
 }
 
-# Starts a server in the background, records its PID for the cleanup, and
-# waits for the line that starts with $prefix; the rest of that line goes
-# into the variable named $result. It runs in this shell, not in a
-# subshell, so that the PID reaches the cleanup.
-start_server() {
-  local result=$1 prefix=$2 log=$3
-  shift 3
-  "$@" >"$log" 2>&1 &
-  pids+=("$!")
-  local line
-  for _ in $(seq 100); do
-    if line=$(grep -m1 "^$prefix" "$log" 2>/dev/null); then
-      printf -v "$result" '%s' "${line#"$prefix"}"
-      return 0
-    fi
-    sleep 0.1
-  done
-  echo "test.sh: the server did not start; its log:" >&2
-  cat "$log" >&2
-  return 1
-}
-
 # Installs the packed tarball under tests/types/node_modules, as npm would,
 # and checks the consumer files with tsc: once as bundlers resolve the
 # package and once as Node does.
@@ -124,16 +95,11 @@ run_check "rustdoc (wasm32)" env RUSTDOCFLAGS="-D warnings" cargo doc -p zephr-s
 
 run_tests "host tests" cargo test --workspace --locked --no-fail-fast
 
-if start_server mock_url "mock: " "$logs/mock.log" node tests/mock/server.mjs 0; then
-  export ZEPHR_MOCK_URL=$mock_url
-  # --nocapture shows what the browser tests print, such as the request counts the mock saw.
-  run_tests "browser tests" wasm-pack test --headless --chrome --chromedriver "$(command -v chromedriver)" --mode no-install -- --locked -- --nocapture
-else
-  failed=$((failed + 1))
-fi
+run_tests "browser tests (Rust)" wasm-pack test --headless --chrome --chromedriver "$(command -v chromedriver)" --mode no-install -- --locked
 
 run_check "release bundle" scripts/build.sh
 run_check "bundle size" scripts/check-size.sh
+run_tests "client in Chromium" node --test tests/browser/
 run_tests "bundle in Node" node --test tests/node/
 
 run_check "npm package" scripts/package.sh

@@ -79,12 +79,6 @@ pub fn decode_entry(text: &str, cache_key: &str) -> Option<(f64, Map)> {
     }
 }
 
-/// Whether an entry fetched at `fetched_at_ms` is still fresh at `now_ms`.
-/// An entry from the future (a changed clock or a tampered entry) is not.
-pub fn is_fresh(fetched_at_ms: f64, now_ms: f64, ttl_ms: f64) -> bool {
-    fetched_at_ms <= now_ms && now_ms - fetched_at_ms < ttl_ms
-}
-
 /// Returns a hash of a document's content, including `v` and `last_updated`,
 /// to tell whether a newly fetched document differs from the one before.
 pub fn fingerprint(document: &Map) -> u64 {
@@ -142,14 +136,6 @@ mod tests {
         ] {
             assert_eq!(decode_entry(text, "key"), None, "{text}");
         }
-    }
-
-    #[test]
-    fn freshness_window() {
-        assert!(is_fresh(1000.0, 1000.0, 60_000.0));
-        assert!(is_fresh(1000.0, 60_999.0, 60_000.0));
-        assert!(!is_fresh(1000.0, 61_000.0, 60_000.0));
-        assert!(!is_fresh(2000.0, 1000.0, 60_000.0));
     }
 
     #[test]

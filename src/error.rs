@@ -37,6 +37,26 @@ impl ErrorCode {
             ErrorCode::InvalidResponse => "invalid_response",
         }
     }
+
+    /// Returns the code whose `code` string is `name`, the reverse of
+    /// [`ErrorCode::as_str`].
+    pub fn from_name(name: &str) -> Option<Self> {
+        ErrorCode::ALL
+            .into_iter()
+            .find(|code| code.as_str() == name)
+    }
+
+    /// Every code, in the order of the enum.
+    pub const ALL: [ErrorCode; 8] = [
+        ErrorCode::InvalidArgument,
+        ErrorCode::Unauthorized,
+        ErrorCode::NotFound,
+        ErrorCode::HttpError,
+        ErrorCode::Network,
+        ErrorCode::Timeout,
+        ErrorCode::Aborted,
+        ErrorCode::InvalidResponse,
+    ];
 }
 
 /// A failure with its code, a message for people and, for HTTP failures, the status.
@@ -126,3 +146,17 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_names_read_back_as_their_codes() {
+        for code in ErrorCode::ALL {
+            assert_eq!(ErrorCode::from_name(code.as_str()), Some(code));
+        }
+        assert_eq!(ErrorCode::from_name("Network"), None);
+        assert_eq!(ErrorCode::from_name(""), None);
+    }
+}

@@ -4,8 +4,9 @@
 //!
 //! The pure model and rules ([`Session`], [`Decision`], [`parse_date`]) are
 //! plain Rust and run anywhere. On `wasm32`, the `js` module exports them to
-//! JavaScript as `Session` and `SessionClient`, the latter fetching documents
-//! through the global `fetch`.
+//! JavaScript as `Session`, with the policy and the messages of the
+//! package's `SessionClient`, whose lookups are JavaScript
+//! (`src/js/client.js`) that calls the global `fetch`.
 //!
 //! This crate is an independent client of the documented session lookup; it
 //! is not affiliated with Zephr or Zuora.

@@ -14,8 +14,8 @@
 // other argument goes to the glue's method, which returns the same results
 // and throws the errors of the contract.
 //
-// It also guards every method of `Session` and `SessionClient` against a
-// freed object (see `guardFreed` below).
+// It also guards every method of `Session` against a freed object (see
+// `guardFreed` below); `SessionClient` (src/js/client.js) checks its own.
 //
 // NOTE: when the options are a Proxy that the quick path hands to the glue's
 // method (a trap threw, or it is not an object literal with only
@@ -338,8 +338,8 @@
   };
 
   // The error for a call on a freed object, or on one that is not a
-  // `Session` or `SessionClient`: a `ZephrSessionError` with its fields
-  // defined as `to_js_error` in src/js/mod.rs defines them.
+  // `Session`: a `ZephrSessionError` with its fields defined as `to_js_error`
+  // in src/js/mod.rs defines them.
   const { defineProperty, getOwnPropertyDescriptor } = Object;
   const freedError = (className, name) => {
     const error = new Error(
@@ -361,10 +361,8 @@
   // freed, which leaves part of the module's stack in use. After some
   // thousands of such calls the module traps, and stops working for the
   // whole page. So each method and getter checks the object's pointer first:
-  // a call throws `freedError`, a method that returns a promise returns a
-  // rejected one, and `free()` or `[Symbol.dispose]()` does nothing a second
-  // time. The quick methods below check it themselves.
-  const PROMISE_METHODS = new Set(["fetchSession", "refresh", "refreshUntil"]);
+  // a call throws `freedError`, and `free()` or `[Symbol.dispose]()` does
+  // nothing a second time. The quick methods below check it themselves.
   const guardFreed = (target, skipped) => {
     const prototype = target.prototype;
     const className = target.name;
@@ -394,12 +392,6 @@
               method.call(this);
             }
           };
-        } else if (PROMISE_METHODS.has(name)) {
-          descriptor.value = {
-            [name](...args) {
-              return this?.__wbg_ptr ? method.apply(this, args) : Promise.reject(freedError(className, name));
-            },
-          }[name];
         } else {
           descriptor.value = {
             [name](...args) {
@@ -419,7 +411,6 @@
     }
   };
   guardFreed(Session, ["decide", "isEntitled", "remainingCredits"]);
-  guardFreed(SessionClient, []);
 
   const methods = {
     decide(contentId, options) {

@@ -7,13 +7,9 @@ mod client;
 mod convert;
 mod debug;
 mod panic;
-mod platform;
-mod registry;
-mod request;
 mod session;
 mod types;
 
-pub use client::SessionClient;
 pub use session::JsSession;
 
 use std::sync::atomic::{AtomicBool, Ordering};

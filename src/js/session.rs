@@ -34,6 +34,12 @@ impl JsSession {
         JsSession::shared(Rc::new(inner), None, false)
     }
 
+    /// The document this session answers from, which copies made for the
+    /// client's cache share.
+    pub(crate) fn inner(&self) -> &Rc<Session> {
+        &self.inner
+    }
+
     /// Wraps a document that the cache or other callers may share.
     pub(crate) fn shared(inner: Rc<Session>, stale_error: Option<JsValue>, debug: bool) -> Self {
         JsSession {

@@ -199,4 +199,102 @@ export interface RefreshUntilResult {
   /** Whether the predicate returned a truthy value for it. */
   satisfied: boolean;
 }
+/**
+ * Fetches reader sessions from a lookup endpoint, with a cache shared by
+ * every client of the page, one request per session at a time, retries,
+ * stale answers, refreshes and change events.
+ */
+export class SessionClient {
+  /**
+   * Creates a client. `baseUrl` (absolute, or relative to the page) and
+   * `site` are required; every other option has a default, given in
+   * parentheses:
+   *
+   * - `credentials`: `"omit"`, `"same-origin"` (default) or `"include"`.
+   * - `headers`: an object of extra request headers.
+   * - `timeoutMs` (3000): the time allowed for each attempt's complete response.
+   * - `retries` (2): extra attempts after a network error, a timeout, or
+   *   HTTP 429, 502, 503 or 504, with exponential backoff and full jitter
+   *   from `retryBaseMs` (200) up to `retryMaxMs` (5000), which also caps
+   *   a `Retry-After` delay.
+   * - `cache` (`"memory"`): `"none"`, `"memory"`, `"session"`
+   *   (sessionStorage) or `"local"` (localStorage), for `cacheTtlMs` (60000).
+   * - `onError` (`"throw"`): with `"stale"`, a failed lookup resolves with
+   *   the last cached document, marked `isStale`.
+   * - `deferWhilePrerendering` (true): a prerendered page sends no lookup
+   *   until it is shown.
+   * - `maxBytes` (1048576): the largest document body read; a larger one
+   *   fails as `invalid_response` without being buffered whole.
+   * - `debug` (false): logs each lookup, cache hit, retry, stale answer
+   *   and decision with `console.debug`, prefixed `[zephr-session]`.
+   *
+   * Throws `invalid_argument` naming the option that is missing or wrong.
+   */
+  constructor(options: SessionClientOptions);
+  /**
+   * Fetches `GET {baseUrl}/v4/sessions/{site}/{sessionId}` and resolves
+   * to a `Session`.
+   *
+   * Without `sessionId`, the id is the page's `blaize_session` cookie when
+   * the page can read it, else `"current"`, which the endpoint resolves
+   * from the request's own cookie. A fresh cached document resolves with
+   * no request, unless `options.fresh` is true; calls for the same
+   * session while a lookup is in flight share it. `options.signal` is an
+   * `AbortSignal` that ends this call's wait (and the request, when no
+   * other call waits for it).
+   *
+   * The promise rejects with a `ZephrSessionError` whose `code` is
+   * `invalid_argument`, `unauthorized`, `not_found`, `http_error`,
+   * `network`, `timeout`, `aborted` or `invalid_response`.
+   */
+  fetchSession(sessionId?: string | null, options?: FetchSessionOptions): Promise<Session>;
+  /**
+   * Fetches the session again, skipping the cache, as after a login or
+   * a purchase: `fetchSession(sessionId, { fresh: true, signal })`.
+   */
+  refresh(sessionId?: string | null, options?: RefreshOptions): Promise<Session>;
+  /**
+   * Fetches the session fresh, again and again, until
+   * `predicate(session)` returns a truthy value, as after a checkout
+   * until the new entitlement shows. Options: `attempts` (default 5),
+   * `intervalMs` (default 1000) between attempts, and `signal`.
+   *
+   * Resolves to `{ session, satisfied }` with the last session fetched;
+   * rejects when no attempt fetched a session (with the last error), when
+   * the predicate throws, or when `signal` aborts.
+   */
+  refreshUntil(
+    sessionId: string | undefined | null,
+    predicate: (session: Session) => unknown,
+    options?: RefreshUntilOptions,
+  ): Promise<RefreshUntilResult>;
+  /**
+   * Calls `callback(sessionId, session)` each time a fetched document
+   * differs from the one before for that session (by content, which
+   * includes `v` and `last_updated`), and for the first one fetched; never
+   * for a cache hit. Returns a function that unsubscribes.
+   *
+   * Throws `invalid_argument` when `callback` is not a function.
+   */
+  subscribe(callback: (sessionId: string, session: Session) => void): () => void;
+  /**
+   * Drops the cached document of one session, or with no id every cached
+   * document of this base URL and site, from memory and Web Storage (on
+   * logout).
+   *
+   * Throws `invalid_argument` when `sessionId` is given and is not a
+   * non-empty string.
+   */
+  clear(sessionId?: string | null): void;
+  /** The base URL the client sends lookups to. */
+  readonly baseUrl: string;
+  /** The site the client looks sessions up in. */
+  readonly site: string;
+  /**
+   * Lets go of the client: later calls on it fail with `invalid_argument`.
+   * Lookups in flight finish, and the page's cache keeps what they fetch.
+   */
+  free(): void;
+  [Symbol.dispose](): void;
+}
 "#;
