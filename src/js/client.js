@@ -156,7 +156,17 @@ const SessionClient = (() => {
   // Names what was thrown, for a message: the error's `name`, or else the
   // thrown value's type. Its text may hold anything, so a message never
   // quotes it.
-  const thrownKind = (error) => (error instanceof Error ? String(error.name) : typeName(error));
+  const thrownKind = (error) => {
+    try {
+      if (error instanceof Error) {
+        return String(error.name);
+      }
+    } catch {
+      // A Proxy whose trap throws, or a `name` getter that throws, is
+      // described by its type.
+    }
+    return typeName(error);
+  };
 
   // The error for an argument that threw when it was inspected, as a
   // revoked Proxy or one whose traps throw does.
@@ -404,7 +414,13 @@ const SessionClient = (() => {
     if (value === undefined || value === null) {
       return undefined;
     }
-    if (typeof AbortSignal === "function" && value instanceof AbortSignal) {
+    let signal = false;
+    try {
+      signal = typeof AbortSignal === "function" && value instanceof AbortSignal;
+    } catch {
+      // A Proxy whose trap throws is not a signal.
+    }
+    if (signal) {
       return value;
     }
     throw invalidArgument(`signal must be an AbortSignal, but it is ${typeName(value)}`);

@@ -385,6 +385,33 @@ describe("expected answers for the sample documents", () => {
     assert.equal(fixture("seed-session").remainingCredits("property1"), 5);
   });
 
+  test("client checks survive hostile proxies", async () => {
+    // A Proxy whose getPrototypeOf trap throws makes `instanceof` throw.
+    const opaque = new Proxy({}, {
+      getPrototypeOf() {
+        throw new RangeError("no prototype");
+      },
+    });
+    const client = new SessionClient({ baseUrl: "http://127.0.0.1:9", site: "www" });
+    await assert.rejects(client.fetchSession("abc", { signal: opaque }), {
+      name: "ZephrSessionError",
+      code: "invalid_argument",
+      message: "signal must be an AbortSignal, but it is an object",
+    });
+    // The options throw `opaque` itself when inspected, so the message
+    // names what was thrown by its type.
+    const throwsOpaque = new Proxy({}, {
+      getPrototypeOf() {
+        throw opaque;
+      },
+    });
+    assert.throws(() => new SessionClient(throwsOpaque), {
+      name: "ZephrSessionError",
+      code: "invalid_argument",
+      message: "SessionClient options could not be read: inspecting them threw an object; pass a plain object",
+    });
+  });
+
   test("decisions name many meters and credits", () => {
     // Twenty meters and twenty credits, decided in three orders, so that an
     // id kept from an earlier decision would show up as a wrong id.
