@@ -502,7 +502,9 @@ const SessionClient = (() => {
     return {
       baseUrl,
       site,
-      label: `site ${quote(site)}`,
+      // Only the debug log names the site, so a client without it makes
+      // no call into the module for it.
+      label: debug ? `site ${quote(site)}` : "",
       credentials,
       headers,
       timeoutMs,
@@ -550,12 +552,13 @@ const SessionClient = (() => {
   // A line names the site and the first characters of the session id (half
   // of a short one), never the whole id, a header or an error message,
   // because those can carry credentials.
-  const log = (settings, text) => {
+  // `line` is a function, so that a client without the log builds no text.
+  const log = (settings, line) => {
     if (!settings.debug) {
       return;
     }
     try {
-      console.debug(`[zephr-session] ${text}`);
+      console.debug(`[zephr-session] ${line()}`);
     } catch {
       // A console that throws must not break a lookup.
     }
@@ -883,7 +886,8 @@ const SessionClient = (() => {
       }
       log(
         settings,
-        `retry ${retry + 1} of ${settings.retries} in ${Math.round(delay)} ms after ${describe(error)}: ${label(settings, sessionId)}`,
+        () =>
+          `retry ${retry + 1} of ${settings.retries} in ${Math.round(delay)} ms after ${describe(error)}: ${label(settings, sessionId)}`,
       );
       if (!(await sleep(delay, signal))) {
         throw fail(settings, FAILURE_ABORTED, 0, "");
@@ -894,16 +898,16 @@ const SessionClient = (() => {
   // Fetches and parses the document, caches it and tells the subscribers.
   const fetchDocument = async (settings, plan, signal) => {
     const { sessionId, key, url } = plan;
-    log(settings, `lookup started: ${label(settings, sessionId)}`);
+    log(settings, () => `lookup started: ${label(settings, sessionId)}`);
     let session;
     try {
       const body = await fetchBody(settings, sessionId, url, signal);
       session = fromBody(body.text, sessionId, body.contentType);
     } catch (error) {
-      log(settings, `lookup failed with ${describe(error)}: ${label(settings, sessionId)}`);
+      log(settings, () => `lookup failed with ${describe(error)}: ${label(settings, sessionId)}`);
       throw error;
     }
-    log(settings, `lookup succeeded: ${label(settings, sessionId)}, ${session.warnings.length} warnings`);
+    log(settings, () => `lookup succeeded: ${label(settings, sessionId)}, ${session.warnings.length} warnings`);
     store(settings, plan, session, Date.now());
     publish(settings, key, sessionId, session);
     return session;
@@ -983,7 +987,7 @@ const SessionClient = (() => {
     if (!fresh) {
       const hit = cached(settings, plan, false);
       if (hit !== undefined) {
-        log(settings, `cache hit: ${label(settings, sessionId)}, fetched ${ageOf(hit)} ms ago`);
+        log(settings, () => `cache hit: ${label(settings, sessionId)}, fetched ${ageOf(hit)} ms ago`);
         noteSeen(key, hit.session);
         return share.call(hit.session, undefined, settings.debug);
       }
@@ -992,7 +996,7 @@ const SessionClient = (() => {
     if (flight === undefined) {
       flight = startFlight(settings, plan);
     } else {
-      log(settings, `joining the lookup in flight: ${label(settings, sessionId)}`);
+      log(settings, () => `joining the lookup in flight: ${label(settings, sessionId)}`);
     }
     try {
       return share.call(await waitFor(settings, flight, signal), undefined, settings.debug);
@@ -1003,7 +1007,7 @@ const SessionClient = (() => {
       if (stale === undefined) {
         throw error;
       }
-      log(settings, `stale answer after ${describe(error)}: ${label(settings, sessionId)}, fetched ${ageOf(stale)} ms ago`);
+      log(settings, () => `stale answer after ${describe(error)}: ${label(settings, sessionId)}, fetched ${ageOf(stale)} ms ago`);
       return share.call(stale.session, error, settings.debug);
     }
   };
