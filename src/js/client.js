@@ -6,9 +6,9 @@
 // wasm-bindgen writes, before src/js/fast_paths.js, and exports the class
 // from the glue, in whose scope `Session` is the class of src/js/session.rs.
 // The client reads its options and drives the requests, timers, abort
-// signals, the cache and the subscribers with the platform's own APIs: the
+// signals, the cache and the subscribers with the platform's own APIs. The
 // same steps in Rust, against those APIs and across the boundary, cost
-// about 25 KB of the gzipped bundle. The module keeps the pure logic that has
+// about 21 KB of the gzipped bundle, and here they cost about 3.5 KB. The module keeps the pure logic that has
 // host tests (the lookup URL, the cache keys and stored entries, the retry
 // policy) and the text of each lookup error: see the hidden static methods of
 // `Session` in src/js/client.rs.
@@ -100,17 +100,18 @@ const SessionClient = (() => {
   // A `ZephrSessionError`, with its fields defined as `to_js_error` in
   // src/js/mod.rs defines them: own properties, so that a setter a page
   // defined on `Error.prototype` or `Object.prototype` cannot change them.
-  const invalidArgument = (message) => {
+  const sessionError = (message, code, status) => {
     const error = new Error(message);
     for (const [key, value] of [
       ["name", "ZephrSessionError"],
-      ["code", "invalid_argument"],
-      ["status", undefined],
+      ["code", code],
+      ["status", status],
     ]) {
       defineProperty(error, key, { value, writable: true, enumerable: true, configurable: true });
     }
     return error;
   };
+  const invalidArgument = (message) => sessionError(message, "invalid_argument", undefined);
 
   // The checks below give the same messages as those of src/js/convert.rs,
   // which reads the options of `Session`.
@@ -299,8 +300,8 @@ const SessionClient = (() => {
     if (typeof value === "number" && value >= min && value <= max) {
       return value;
     }
-    const shown = typeof value === "number" ? String(value) : typeName(value);
-    throw invalidArgument(`${name} must be a number from ${min} to ${max}, but it is ${shown}`);
+    const actual = typeof value === "number" ? String(value) : typeName(value);
+    throw invalidArgument(`${name} must be a number from ${min} to ${max}, but it is ${actual}`);
   };
 
   const readInteger = (value, name, fallback, min, max) => {
@@ -371,16 +372,18 @@ const SessionClient = (() => {
       throw invalidArgument(`headers must be an object, a Headers, a Map or an array of pairs, but it is ${typeName(value)}`);
     }
     let entries;
+    let plain = true;
     try {
       entries = itemsOf(value);
       if (entries === undefined) {
-        if (!isPlainObject(value)) {
-          throw invalidArgument(`headers must be ${expected}, but it is ${instanceDescription(value)}`);
-        }
-        entries = ownEntries(value);
+        plain = isPlainObject(value);
+        entries = plain ? ownEntries(value) : [];
       }
     } catch (error) {
-      throw error?.name === "ZephrSessionError" ? error : unreadable("headers", error, expected);
+      throw unreadable("headers", error, expected);
+    }
+    if (!plain) {
+      throw invalidArgument(`headers must be ${expected}, but it is ${instanceDescription(value)}`);
     }
     const probe = new Headers();
     const headers = [];
@@ -416,7 +419,9 @@ const SessionClient = (() => {
     }
     let signal = false;
     try {
-      signal = typeof AbortSignal === "function" && value instanceof AbortSignal;
+      // Reading `aborted` checks that it is a real signal, and not an object
+      // made from AbortSignal.prototype.
+      signal = typeof AbortSignal === "function" && value instanceof AbortSignal && typeof value.aborted === "boolean";
     } catch {
       // A Proxy whose trap throws is not a signal.
     }
@@ -436,6 +441,12 @@ const SessionClient = (() => {
     }
   };
 
+  // Trims the characters of Unicode's White_Space property from both ends.
+  // String.prototype.trim also takes U+FEFF, which is not white space, and
+  // leaves U+0085, which is.
+  const spaceAtEnds = /^[\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]+|[\t-\r \x85\xA0\u1680\u2000-\u200A\u2028\u2029\u202F\u205F\u3000]+$/g;
+  const trimSpace = (text) => text.replace(spaceAtEnds, "");
+
   // Reads the `blaize_session` cookie when the page can read it (not in a
   // worker or Node, and not when the cookie is HttpOnly).
   const sessionCookie = () => {
@@ -450,10 +461,10 @@ const SessionClient = (() => {
     }
     for (const pair of cookies.split(";")) {
       const equals = pair.indexOf("=");
-      if (equals < 0 || pair.slice(0, equals).trim() !== "blaize_session") {
+      if (equals < 0 || trimSpace(pair.slice(0, equals)) !== "blaize_session") {
         continue;
       }
-      const value = pair.slice(equals + 1).trim().replace(/^"+|"+$/g, "");
+      const value = trimSpace(pair.slice(equals + 1)).replace(/^"+|"+$/g, "");
       if (value !== "") {
         return value;
       }
@@ -580,10 +591,12 @@ const SessionClient = (() => {
 
   // Returns a Web Storage area, or undefined when the host has none or
   // denies access to it (sandboxed frames and some privacy modes throw).
+  // Only a real `Storage` serves, so that a stand-in object that a server
+  // defines never keeps readers' documents.
   const openStorage = (mode) => {
     try {
       const storage = globalThis[mode === CACHE_LOCAL_STORAGE ? "localStorage" : "sessionStorage"];
-      return storage ?? undefined;
+      return typeof Storage === "function" && storage instanceof Storage ? storage : undefined;
     } catch {
       return undefined;
     }
@@ -725,7 +738,7 @@ const SessionClient = (() => {
     let document;
     try {
       document = globalThis.document;
-      prerendering = document?.prerendering === true && typeof document.addEventListener === "function";
+      prerendering = document?.prerendering === true && typeof EventTarget === "function" && document instanceof EventTarget;
     } catch {
       // A host whose document throws is treated as not prerendering.
     }
@@ -970,8 +983,11 @@ const SessionClient = (() => {
     if (result === undefined) {
       throw fail(settings, FAILURE_NO_RESULT, 0, "");
     }
-    if (result.error !== undefined) {
-      throw result.error;
+    // Each caller gets an error of its own, so that one that changes it
+    // changes no other caller's.
+    const { error } = result;
+    if (error !== undefined) {
+      throw error.name === "ZephrSessionError" ? sessionError(error.message, error.code, error.status) : error;
     }
     return result.session;
   };
@@ -1012,13 +1028,23 @@ const SessionClient = (() => {
     }
   };
 
-  // The settings of each client in use; a freed client has none.
-  const settingsByClient = new WeakMap();
+  // The key of each client's state, `{ settings }`, whose settings a freed
+  // client no longer has. A property and not a WeakMap keyed by the client,
+  // so that a client reached through a Proxy (as Vue's `reactive` makes) or
+  // through an object that inherits from it still works, as wasm-bindgen's
+  // classes do. The state is one object, so that `free()` reaches it
+  // through a Proxy or on a frozen client too.
+  const STATE = Symbol("zephr-session.client");
 
   // The settings of the client a method was called on. A call on a freed
   // client, or on another object, fails as `Session`'s methods do then.
   const settingsOf = (client, method) => {
-    const settings = settingsByClient.get(client);
+    let settings;
+    try {
+      settings = client?.[STATE]?.settings;
+    } catch {
+      // A Proxy whose trap throws is not a client in use.
+    }
     if (settings === undefined) {
       throw invalidArgument(
         `SessionClient.${method} was called on a SessionClient that was freed, or on another object; ` +
@@ -1032,7 +1058,7 @@ const SessionClient = (() => {
   // are in src/js/types.rs.
   class SessionClient {
     constructor(options) {
-      settingsByClient.set(this, readSettings(options));
+      defineProperty(this, STATE, { value: { settings: readSettings(options) } });
     }
 
     async fetchSession(sessionId, options) {
@@ -1102,10 +1128,15 @@ const SessionClient = (() => {
     clear(sessionId) {
       const settings = settingsOf(this, "clear");
       const id = optionalString(sessionId, "sessionId");
-      const [prefix, storagePrefix] = clearedKeys(settings.baseUrl, settings.site, id);
+      const [cacheKey, storageKey] = clearedKeys(settings.baseUrl, settings.site, id);
+      // With an id, the key of that session alone, since a prefix would also
+      // take the sessions whose ids start with it. Without one, every key of
+      // the base URL and site: their parts are percent-encoded, so no other
+      // base URL or site shares the prefix.
+      const matches = id === undefined ? (key, start) => key.startsWith(start) : (key, whole) => key === whole;
       for (const map of [memory, lastSeen]) {
         for (const key of [...map.keys()]) {
-          if (key.startsWith(prefix)) {
+          if (matches(key, cacheKey)) {
             map.delete(key);
           }
         }
@@ -1116,7 +1147,7 @@ const SessionClient = (() => {
           const keys = [];
           for (let index = 0; index < storage.length; index += 1) {
             const key = storage.key(index);
-            if (key?.startsWith(storagePrefix)) {
+            if (typeof key === "string" && matches(key, storageKey)) {
               keys.push(key);
             }
           }
@@ -1138,7 +1169,14 @@ const SessionClient = (() => {
     }
 
     free() {
-      settingsByClient.delete(this);
+      try {
+        const state = this?.[STATE];
+        if (state !== undefined) {
+          state.settings = undefined;
+        }
+      } catch {
+        // Not a client: there is nothing to free.
+      }
     }
   }
   if (Symbol.dispose) {

@@ -5,7 +5,7 @@
 //! The class itself, its option checks and its lookups (requests, timers, the
 //! cache and the subscribers) are JavaScript. Async Rust against the
 //! browser's APIs, and reading every option across the boundary, cost about
-//! 25 KB of the gzipped bundle; the same steps in JavaScript cost a few KB.
+//! 21 KB of the gzipped bundle, and the same steps in JavaScript about 3.5 KB.
 //! Rust keeps the pure logic that has host tests: the lookup URL, the cache
 //! keys and stored entries, the retry policy and the text of every lookup
 //! error. The package's JavaScript removes these methods from `Session` when

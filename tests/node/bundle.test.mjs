@@ -506,6 +506,90 @@ describe("SessionClient over Node's fetch", () => {
     });
   });
 
+  // The raw paths of the lookups the mock received for `site`.
+  async function requestsFor(site) {
+    const paths = await (await fetch(`${mockUrl}/__requests`)).json();
+    return paths.filter((path) => path.startsWith(`/v4/sessions/${site}/`));
+  }
+
+  test("a client works through a Proxy or a derived object", async () => {
+    const client = new SessionClient({ baseUrl: mockUrl, site: "ok" });
+    const proxy = new Proxy(client, {});
+    assert.equal(proxy.site, "ok");
+    assert.equal((await proxy.fetchSession("through-proxy")).currentSession().sessionId, "through-proxy");
+    const derived = Object.create(client);
+    assert.equal((await derived.fetchSession("through-derived")).currentSession().sessionId, "through-derived");
+    proxy.free();
+    await assert.rejects(client.fetchSession("after-free"), { code: "invalid_argument", message: /was freed/ });
+    const frozen = Object.freeze(new SessionClient({ baseUrl: mockUrl, site: "ok" }));
+    frozen.free();
+    assert.throws(() => frozen.site, { code: "invalid_argument", message: /SessionClient\.site was called/ });
+  });
+
+  test("a signal made from AbortSignal.prototype is rejected", async () => {
+    const client = new SessionClient({ baseUrl: mockUrl, site: "ok" });
+    await assert.rejects(client.fetchSession("fake-signal", { signal: Object.create(AbortSignal.prototype) }), {
+      name: "ZephrSessionError",
+      code: "invalid_argument",
+      message: "signal must be an AbortSignal, but it is an object",
+    });
+  });
+
+  test("a header iterator's own ZephrSessionError is wrapped", () => {
+    const headers = {
+      [Symbol.iterator]() {
+        return {
+          next() {
+            const error = new Error("mine");
+            error.name = "ZephrSessionError";
+            throw error;
+          },
+        };
+      },
+    };
+    assert.throws(() => new SessionClient({ baseUrl: mockUrl, site: "ok", headers }), {
+      code: "invalid_argument",
+      message: "headers could not be read: inspecting them threw ZephrSessionError; pass a plain object, a Headers, a Map or an array of pairs",
+    });
+  });
+
+  test("callers of one failed lookup get errors of their own", async () => {
+    const client = new SessionClient({ baseUrl: mockUrl, site: "status-500", retries: 0 });
+    const [first, second] = await Promise.all(
+      ["shared-failure", "shared-failure"].map((id) => client.fetchSession(id).then(assert.fail, (error) => error)),
+    );
+    assert.notEqual(first, second);
+    first.message = "changed";
+    assert.equal(second.code, "http_error");
+    assert.equal(second.status, 500);
+    assert.match(second.message, /HTTP 500/);
+    assert.equal((await requestsFor("status-500")).filter((path) => path.endsWith("/shared-failure")).length, 1);
+  });
+
+  test("storage modes ignore a stand-in localStorage", async () => {
+    const writes = [];
+    globalThis.localStorage = { getItem: () => null, setItem: (key) => writes.push(key), removeItem() {} };
+    try {
+      const client = new SessionClient({ baseUrl: mockUrl, site: "ok", cache: "local" });
+      await client.fetchSession("stand-in-storage");
+      assert.deepEqual(writes, []);
+    } finally {
+      delete globalThis.localStorage;
+    }
+  });
+
+  test("clear with an id keeps sessions that share its start", async () => {
+    const client = new SessionClient({ baseUrl: mockUrl, site: "counter" });
+    await client.fetchSession("clear-abc");
+    await client.fetchSession("clear-abcdef");
+    client.clear("clear-abc");
+    await client.fetchSession("clear-abc");
+    await client.fetchSession("clear-abcdef");
+    const paths = await requestsFor("counter");
+    assert.equal(paths.filter((path) => path.endsWith("/clear-abc")).length, 2);
+    assert.equal(paths.filter((path) => path.endsWith("/clear-abcdef")).length, 1);
+  });
+
   test("network error hides the session id", async () => {
     const client = new SessionClient({ baseUrl: "http://127.0.0.1:9", site: "www", retries: 0 });
     const error = await client.fetchSession("secret-id").then(
