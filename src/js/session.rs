@@ -617,7 +617,7 @@ fn check_plain_document(value: &JsValue) -> Result<(), Error> {
         format!(
             "the session document is a string of {} characters; use Session.parse for JSON \
              text, or pass the parsed object",
-            text.chars().count()
+            crate::read::char_count(&text)
         )
     } else if value.is_object() && !is_array(value).unwrap_or(true) {
         // A Proxy whose trap throws cannot be read as JSON either, so it
