@@ -1,25 +1,28 @@
 //! The lookup URL, built so that no site or session id can change its path.
 
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-
 use crate::error::Error;
-
-/// The bytes that JavaScript's `encodeURIComponent` encodes: every byte but
-/// ASCII letters, digits and `-_.!~*'()`.
-const URI_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'_')
-    .remove(b'.')
-    .remove(b'!')
-    .remove(b'~')
-    .remove(b'*')
-    .remove(b'\'')
-    .remove(b'(')
-    .remove(b')');
 
 /// Percent-encodes `text` as `encodeURIComponent` does, from its UTF-8 bytes.
 pub fn encode_uri_component(text: &str) -> String {
-    utf8_percent_encode(text, URI_COMPONENT).to_string()
+    let hex_digit = |value: u8| {
+        char::from(if value < 10 {
+            b'0' + value
+        } else {
+            b'A' + value - 10
+        })
+    };
+    let mut encoded = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        // `encodeURIComponent` leaves ASCII letters, digits and `-_.!~*'()` as they are.
+        if byte.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&byte) {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push('%');
+            encoded.push(hex_digit(byte >> 4));
+            encoded.push(hex_digit(byte & 0x0F));
+        }
+    }
+    encoded
 }
 
 /// Checks one path segment of the lookup URL: a non-empty string that is not

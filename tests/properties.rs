@@ -6,10 +6,11 @@
 #[path = "support/invariants.rs"]
 mod invariants;
 
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use proptest::prelude::*;
 use proptest::sample::select;
 use serde_json::{json, Value};
-use zephr_session::Session;
+use zephr_session::{encode_uri_component, Session};
 
 /// Ids that tend to break naive code: JavaScript prototype names, the empty
 /// string, URL parameter markers and non-ASCII text.
@@ -374,8 +375,27 @@ fn js_count(number_text: &str) -> Option<u64> {
     Some(if number < 0.0 { 0 } else { number as u64 })
 }
 
+/// The bytes that `encodeURIComponent` encodes, for the percent-encoding
+/// crate: every byte but ASCII letters, digits and `-_.!~*'()`.
+const URI_COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'!')
+    .remove(b'~')
+    .remove(b'*')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')');
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn encoding_agrees_with_percent_encoding(text in any::<String>()) {
+        let expected = utf8_percent_encode(&text, URI_COMPONENT).to_string();
+        prop_assert_eq!(encode_uri_component(&text), expected);
+    }
 
     #[test]
     fn generated_documents_hold_invariants(document in document(), pretty in any::<bool>()) {
