@@ -19,7 +19,6 @@ pub struct Session {
     pub(crate) sub_tenant_id: Option<String>,
     pub(crate) authenticated: Option<bool>,
     pub(crate) version: Option<i64>,
-    pub(crate) session_variables: Map,
     pub(crate) user_id: Option<String>,
     pub(crate) sessions: Vec<SessionEntry>,
     pub(crate) current_session: Option<usize>,
@@ -391,7 +390,10 @@ impl Session {
 
     /// Returns the value of `session_variables[key]`, of any JSON type.
     pub fn session_variable(&self, key: &str) -> Option<&Value> {
-        self.session_variables.get(key)
+        match self.document.get("session_variables") {
+            Some(Value::Object(variables)) => variables.get(key),
+            _ => None,
+        }
     }
 
     /// Returns the reader's group in the A/B test `name`, from `test_groups`.

@@ -145,10 +145,8 @@ fn read_session(document: Map, session_id: Option<&str>) -> Session {
     let sub_tenant_id = reader.string("subTenantId", top.get("subTenantId"));
     let authenticated = reader.boolean("authenticated", top.get("authenticated"));
     let version = reader.integer("v", top.get("v"));
-    let session_variables = reader
-        .map("session_variables", top.get("session_variables"))
-        .cloned()
-        .unwrap_or_default();
+    // Read from the document when asked for; this only checks the type.
+    reader.map("session_variables", top.get("session_variables"));
     let user_id = reader.string("user_id", top.get("user_id"));
     let sessions = reader.sessions(top.get("sessions"));
     let last_updated = reader.epoch_millis("last_updated", top.get("last_updated"));
@@ -192,7 +190,6 @@ fn read_session(document: Map, session_id: Option<&str>) -> Session {
         sub_tenant_id,
         authenticated,
         version,
-        session_variables,
         user_id,
         sessions,
         current_session,

@@ -14,7 +14,11 @@ pub fn encode_uri_component(text: &str) -> String {
     let mut encoded = String::with_capacity(text.len());
     for byte in text.bytes() {
         // `encodeURIComponent` leaves ASCII letters, digits and `-_.!~*'()` as they are.
-        if byte.is_ascii_alphanumeric() || b"-_.!~*'()".contains(&byte) {
+        let unreserved = matches!(
+            byte,
+            b'-' | b'_' | b'.' | b'!' | b'~' | b'*' | b'\'' | b'(' | b')'
+        );
+        if byte.is_ascii_alphanumeric() || unreserved {
             encoded.push(char::from(byte));
         } else {
             encoded.push('%');
