@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::json::Quoted;
+
 /// The kind of failure, as JavaScript callers see it in `error.code`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorCode {
@@ -101,32 +103,33 @@ impl Error {
     /// the value of the reader's `blaize_session` cookie.
     #[cold]
     pub fn from_status(status: u16, site: &str) -> Self {
+        let site = Quoted(site);
         let (code, message) = match status {
             401 => (
                 ErrorCode::Unauthorized,
                 format!(
-                    "the session lookup for site {site:?} answered HTTP 401: the endpoint did not accept the \
+                    "the session lookup for site {site} answered HTTP 401: the endpoint did not accept the \
                      request's authentication; check that the publisher's proxy signs lookups"
                 ),
             ),
             404 => (
                 ErrorCode::NotFound,
                 format!(
-                    "the session lookup for site {site:?} answered HTTP 404: the site or the session id is \
+                    "the session lookup for site {site} answered HTTP 404: the site or the session id is \
                      unknown; check the site name and that the reader's session still exists"
                 ),
             ),
             429 | 502 | 503 | 504 => (
                 ErrorCode::HttpError,
                 format!(
-                    "the session lookup for site {site:?} answered HTTP {status}, a temporary \
+                    "the session lookup for site {site} answered HTTP {status}, a temporary \
                      failure; try again later, or raise the client's retries"
                 ),
             ),
             _ => (
                 ErrorCode::HttpError,
                 format!(
-                    "the session lookup for site {site:?} answered HTTP {status}; check the \
+                    "the session lookup for site {site} answered HTTP {status}; check the \
                      endpoint's logs for the cause"
                 ),
             ),

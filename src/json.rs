@@ -386,6 +386,19 @@ impl IndexOp<&str> for Map {
     }
 }
 
+/// Shows a text in a message as `JSON.stringify` quotes it. Messages quote
+/// the values they name this way rather than with Rust's `{:?}`, whose
+/// escaping tables cost the module about 5 KB.
+pub(crate) struct Quoted<'a>(pub(crate) &'a str);
+
+impl std::fmt::Display for Quoted<'_> {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut quoted = String::with_capacity(self.0.len() + 2);
+        write_string(self.0, &mut quoted);
+        formatter.write_str(&quoted)
+    }
+}
+
 /// Writes a JSON string literal as `JSON.stringify` does: quotes, backslashes
 /// and control characters escaped, everything else as it is.
 pub fn write_string(text: &str, out: &mut String) {
@@ -764,6 +777,18 @@ fn saturating_exponent(text: &[u8]) -> i64 {
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quoted_text_escapes_as_json_stringify() {
+        let quoted = Quoted("a\"b\\c\n\u{1}é\u{7f}").to_string();
+        assert_eq!(quoted, "\"a\\\"b\\\\c\\n\\u0001é\u{7f}\"");
+        let error = crate::Error::from_status(404, "w\"w");
+        assert!(
+            error.message.contains(r#"site "w\"w" answered"#),
+            "{}",
+            error.message
+        );
+    }
 
     fn string_of(text: &str) -> String {
         match parse(text) {

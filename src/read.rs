@@ -9,7 +9,7 @@ use std::borrow::Cow;
 use crate::date::{parse_date, Timestamp};
 use crate::error::Error;
 use crate::index::{sorted_by_key, Index};
-use crate::json::{self, Map, Value};
+use crate::json::{self, Map, Quoted, Value};
 use crate::model::{
     ContentIdTransform, Credit, Entitlement, EntitlementSources, FirstRecorded, Meter,
     RecordedContent, Session, SessionEntry,
@@ -752,8 +752,8 @@ fn describe(value: &Value) -> String {
 /// Quotes text for a message, cut to [`MAX_QUOTED_CHARS`] characters.
 fn quote(text: &str) -> String {
     match text.char_indices().nth(MAX_QUOTED_CHARS) {
-        Some((end, _)) => format!("{:?}…", text.get(..end).unwrap_or_default()),
-        None => format!("{text:?}"),
+        Some((end, _)) => format!("{}…", Quoted(text.get(..end).unwrap_or_default())),
+        None => Quoted(text).to_string(),
     }
 }
 

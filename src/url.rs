@@ -1,6 +1,7 @@
 //! The lookup URL, built so that no site or session id can change its path.
 
 use crate::error::Error;
+use crate::json::Quoted;
 
 /// Percent-encodes `text` as `encodeURIComponent` does, from its UTF-8 bytes.
 pub fn encode_uri_component(text: &str) -> String {
@@ -41,7 +42,8 @@ pub fn check_segment(name: &str, value: &str) -> Result<(), Error> {
             "{name} is empty; pass a non-empty string"
         ))),
         "." | ".." => Err(Error::invalid_argument(format!(
-            "{name} {value:?} is not a valid path segment; pass the real {name}"
+            "{name} {} is not a valid path segment; pass the real {name}",
+            Quoted(value)
         ))),
         _ => Ok(()),
     }
@@ -66,8 +68,9 @@ pub fn check_base_url(base_url: &str) -> Result<(), Error> {
     if let Some(scheme) = url_scheme(base_url) {
         if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
             return Err(Error::invalid_argument(format!(
-                "baseUrl has the scheme {scheme:?}; pass an http: or https: URL, or a path \
-                 relative to the page"
+                "baseUrl has the scheme {}; pass an http: or https: URL, or a path \
+                 relative to the page",
+                Quoted(scheme)
             )));
         }
         let authority = base_url
@@ -84,8 +87,9 @@ pub fn check_base_url(base_url: &str) -> Result<(), Error> {
     }
     if base_url.contains(['?', '#']) {
         return Err(Error::invalid_argument(format!(
-            "baseUrl {base_url:?} contains a query or fragment; pass only the endpoint's path, \
-             without '?' or '#'"
+            "baseUrl {} contains a query or fragment; pass only the endpoint's path, \
+             without '?' or '#'",
+            Quoted(base_url)
         )));
     }
     Ok(())

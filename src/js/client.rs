@@ -20,7 +20,7 @@ use super::session::JsSession;
 use super::to_js_error;
 use crate::cache::{cache_key, cache_key_prefix, decode_entry, encode_entry, storage_key};
 use crate::error::{Error, ErrorCode};
-use crate::json::Value;
+use crate::json::{Quoted, Value};
 use crate::model::Session;
 use crate::retry::{backoff_delay_ms, is_retryable, parse_retry_after};
 use crate::url::{check_base_url, check_segment, is_absolute_url, lookup_url};
@@ -35,12 +35,12 @@ const FAILURE_EMPTY_BODY: u32 = 5;
 
 #[wasm_bindgen(js_class = Session)]
 impl JsSession {
-    /// Quotes a text for a message as Rust's `{:?}` does, as every other
-    /// message of the crate quotes the values it names.
+    /// Quotes a text for a message as every other message of the crate
+    /// quotes the values it names: as `JSON.stringify` does.
     #[doc(hidden)]
     #[wasm_bindgen(js_name = __quote, skip_typescript)]
     pub fn quote(text: String) -> String {
-        format!("{text:?}")
+        Quoted(&text).to_string()
     }
 
     /// Checks the `baseUrl` and the `site` of a new client, each when given,
@@ -62,8 +62,9 @@ impl JsSession {
             check_base_url(&base_url).map_err(to_js_error)?;
             if !is_absolute_url(&base_url) && !has_page_url {
                 return Err(to_js_error(Error::invalid_argument(format!(
-                    "baseUrl {base_url:?} is relative, but this host (such as Node) has no page \
-                     URL to resolve it against; pass an absolute http: or https: URL"
+                    "baseUrl {} is relative, but this host (such as Node) has no page \
+                     URL to resolve it against; pass an absolute http: or https: URL",
+                    Quoted(&base_url)
                 ))));
             }
         }
@@ -140,17 +141,20 @@ impl JsSession {
             FAILURE_TIMEOUT => Error::new(
                 ErrorCode::Timeout,
                 format!(
-                    "the session lookup for site {site:?} sent no complete response within {} \
+                    "the session lookup for site {} sent no complete response within {} \
                      ms; check the endpoint, or raise timeoutMs",
+                    Quoted(&site),
                     timeout_ms as u64
                 ),
             ),
             FAILURE_NETWORK => Error::new(
                 ErrorCode::Network,
                 format!(
-                    "the session lookup for site {site:?} failed before a response ({detail}); \
-                     check the network, the baseUrl {base_url:?} and, for another origin, its \
-                     CORS headers"
+                    "the session lookup for site {} failed before a response ({detail}); \
+                     check the network, the baseUrl {} and, for another origin, its CORS \
+                     headers",
+                    Quoted(&site),
+                    Quoted(&base_url)
                 ),
             ),
             FAILURE_STATUS => Error::from_status(status, &site),

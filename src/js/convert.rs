@@ -8,6 +8,7 @@ use wasm_bindgen::{JsCast, JsValue};
 
 use super::invalid_argument;
 use crate::date::Timestamp;
+use crate::json::Quoted;
 
 thread_local! {
     /// The JavaScript strings of [`interned`].
@@ -240,7 +241,8 @@ pub(crate) fn check_option_names(
         }
         let key = key.as_string().unwrap_or_default();
         return Err(invalid_argument(format!(
-            "{name} have no option {key:?}; the options are {}",
+            "{name} have no option {}; the options are {}",
+            Quoted(&key),
             list(allowed)
         )));
     }

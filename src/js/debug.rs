@@ -5,6 +5,7 @@
 
 use wasm_bindgen::prelude::*;
 
+use crate::json::Quoted;
 use crate::rules::Decision;
 
 /// The prefix of every line, so that a page can filter the console by it.
@@ -32,9 +33,10 @@ pub(crate) fn log_decision(
 ) {
     let decision = decision.to_json();
     let entitlement = entitlement_id
-        .map(|id| format!(", entitlementId {id:?}"))
+        .map(|id| format!(", entitlementId {}", Quoted(id)))
         .unwrap_or_default();
     log(&format!(
-        "{method}: content {content_id:?}{entitlement}: {decision}"
+        "{method}: content {}{entitlement}: {decision}",
+        Quoted(content_id)
     ));
 }
