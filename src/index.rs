@@ -223,7 +223,7 @@ fn home_slot(hash: u64, length: usize) -> usize {
 /// Hashes a key for the table: FxHash's rotate, xor and multiply over 8-byte
 /// words, starting from the length, so that keys that differ only in trailing
 /// zero bytes differ.
-fn hash(key: &str) -> u64 {
+pub(crate) fn hash(key: &str) -> u64 {
     const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
     let mix = |hash: u64, word: u64| (hash.rotate_left(5) ^ word).wrapping_mul(SEED);
     let mut hash = mix(0, key.len() as u64);
