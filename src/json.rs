@@ -27,6 +27,10 @@ use crate::index::Index;
 /// How many arrays and objects may be nested in each other.
 pub const MAX_DEPTH: usize = 127;
 
+/// The reason of a [`ParseError`] for arrays and objects nested deeper than
+/// [`MAX_DEPTH`].
+pub const TOO_DEEP: &str = "arrays and objects nested too deeply";
+
 /// An object with more keys than this is checked for repeated keys with a
 /// sorted table instead of by comparing each key with every other.
 const LINEAR_KEYS: usize = 16;
@@ -481,7 +485,7 @@ impl Parser<'_> {
 
     fn nested(&mut self, read: fn(&mut Self) -> Step<Value>) -> Step<Value> {
         if self.depth == MAX_DEPTH {
-            return Err("arrays and objects nested too deeply");
+            return Err(TOO_DEEP);
         }
         self.depth += 1;
         self.at += 1;

@@ -130,6 +130,15 @@ fn reserve_memory(text: &str) {
 }
 
 fn not_json(error: json::ParseError) -> Error {
+    // Text nested this deep may be valid JSON, but no session document is.
+    if error.reason == json::TOO_DEEP {
+        return Error::invalid_response(format!(
+            "the session document nests arrays and objects more than {} deep ({}); a session \
+             document has a few levels, so check what produced it",
+            json::MAX_DEPTH,
+            error.describe()
+        ));
+    }
     Error::invalid_response(format!(
         "the session document is not valid JSON ({}); if it came from a lookup, check that \
          baseUrl points at the session endpoint",
@@ -715,9 +724,8 @@ fn drop_repeats_after(ids: &mut Vec<String>, from: usize) {
     });
 }
 
-/// Counts the characters of a text, as `text.chars().count()` does. A loop
-/// over the bytes, because the standard library's count made the module
-/// about 800 bytes larger.
+/// Counts the characters of a text, as `text.chars().count()` does, with a
+/// loop over the bytes that the module compiles smaller.
 pub(crate) fn char_count(text: &str) -> usize {
     // Every byte but a UTF-8 continuation byte (0b10xx_xxxx) starts a character.
     text.bytes().filter(|&byte| byte & 0xC0 != 0x80).count()

@@ -528,6 +528,12 @@ const SessionClient = (() => {
       cache,
       cacheTtlMs,
       staleOnError,
+      // What, besides the session id, can change the document a lookup
+      // returns: the cookie and headers sent with it. Lookups of clients that
+      // differ in it share no cached document and no request, so that a
+      // server whose clients send different readers' cookies never gives one
+      // reader's session to another.
+      variant: JSON.stringify([credentials, headers]),
     };
   };
 
@@ -535,15 +541,25 @@ const SessionClient = (() => {
   // "current") and returns what the lookup needs to know of it.
   const lookupPlan = (settings, sessionIdArgument) => {
     const sessionId = optionalString(sessionIdArgument, "sessionId") ?? sessionCookie() ?? CURRENT_SESSION_ID;
-    const [url, key, storageKey] = lookupTarget(settings.baseUrl, settings.site, sessionId);
-    return { sessionId, url, key, storageKey, signal: undefined, fresh: false };
+    const [url, cacheKey, storageKey] = lookupTarget(settings.baseUrl, settings.site, sessionId);
+    // `key` names the lookup in memory, in flight and for the subscribers;
+    // `cacheKey` names it in Web Storage, which only a page has, and whose
+    // cookie is the same for all its clients.
+    const key = `${cacheKey}\n${settings.variant}`;
+    return { sessionId, url, key, cacheKey, storageKey, signal: undefined, fresh: false };
   };
 
-  // Reads the arguments of `fetchSession` and `refresh`.
-  const fetchPlan = (settings, sessionId, options, fresh) => {
+  // Reads the arguments of `fetchSession` and, with `refresh` true, of
+  // `refresh`, whose only option is `signal`.
+  const fetchPlan = (settings, sessionId, options, refresh) => {
     const plan = lookupPlan(settings, sessionId);
+    if (refresh) {
+      plan.fresh = true;
+      plan.signal = readSignal(readOption(optionsObject(options, "refresh options", ["signal"]), "signal"));
+      return plan;
+    }
     const read = optionsObject(options, "fetchSession options", ["signal", "fresh"]);
-    plan.fresh = readFlag(readOption(read, "fresh"), "fresh", false) || fresh;
+    plan.fresh = readFlag(readOption(read, "fresh"), "fresh", false);
     plan.signal = readSignal(readOption(read, "signal"));
     return plan;
   };
@@ -555,8 +571,11 @@ const SessionClient = (() => {
   const inFlight = new Map();
   // Cache key to the fingerprint of the last document seen for it.
   const lastSeen = new Map();
-  // Subscriber callbacks, in the order they subscribed.
+  // Subscribers, `{ callback }` each, in the order they subscribed.
   const subscribers = new Set();
+  // How many times `clear` ran. A lookup that a `clear` ran during caches
+  // nothing, so that a logout cannot be undone by a lookup it overlapped.
+  let clears = 0;
 
 
   // The debug log: one line per lookup, cache hit, retry and stale answer.
@@ -625,7 +644,7 @@ const SessionClient = (() => {
   // with `anyAge` one of any age, for a stale answer. An expired entry is
   // deleted unless the client keeps them for stale answers, and a corrupt
   // or foreign stored entry is always deleted.
-  const cached = (settings, { key, storageKey, sessionId }, anyAge) => {
+  const cached = (settings, { key, cacheKey, storageKey, sessionId }, anyAge) => {
     if (settings.cache === CACHE_NONE) {
       return undefined;
     }
@@ -653,7 +672,7 @@ const SessionClient = (() => {
     if (typeof text !== "string") {
       return undefined;
     }
-    const stored = fromStorage(text, key, sessionId);
+    const stored = fromStorage(text, cacheKey, sessionId);
     const entry = stored && { fetchedAt: stored[0], session: stored[1] };
     if (entry && usable(entry)) {
       remember(key, entry);
@@ -673,14 +692,14 @@ const SessionClient = (() => {
   // Stores a fetched document in memory and, for a storage mode, in Web
   // Storage. A storage that throws (private browsing, a full quota) is
   // skipped, so the memory copy still serves.
-  const store = (settings, { key, storageKey }, session, fetchedAt) => {
+  const store = (settings, { key, cacheKey, storageKey }, session, fetchedAt) => {
     if (settings.cache === CACHE_NONE) {
       return;
     }
     remember(key, { fetchedAt, session });
     if (settings.cache >= CACHE_SESSION_STORAGE) {
       try {
-        openStorage(settings.cache)?.setItem(storageKey, storageEntry.call(session, key, fetchedAt));
+        openStorage(settings.cache)?.setItem(storageKey, storageEntry.call(session, cacheKey, fetchedAt));
       } catch {
         // See above.
       }
@@ -708,7 +727,8 @@ const SessionClient = (() => {
     }
     for (const { callback } of [...subscribers]) {
       try {
-        callback.call(null, sessionId, share.call(session, undefined, settings.debug));
+        const source = { baseUrl: settings.baseUrl, site: settings.site };
+        callback.call(null, sessionId, share.call(session, undefined, settings.debug), source);
       } catch {
         // NOTE: a subscriber's exception is dropped, because the library logs nothing by default.
       }
@@ -910,6 +930,7 @@ const SessionClient = (() => {
 
   // Fetches and parses the document, caches it and tells the subscribers.
   const fetchDocument = async (settings, plan, signal) => {
+    const clearsAtStart = clears;
     const { sessionId, key, url } = plan;
     log(settings, () => `lookup started: ${label(settings, sessionId)}`);
     let session;
@@ -921,7 +942,9 @@ const SessionClient = (() => {
       throw error;
     }
     log(settings, () => `lookup succeeded: ${label(settings, sessionId)}, ${session.warnings.length} warnings`);
-    store(settings, plan, session, Date.now());
+    if (clears === clearsAtStart) {
+      store(settings, plan, session, Date.now());
+    }
     publish(settings, key, sessionId, session);
     return session;
   };
@@ -1036,9 +1059,10 @@ const SessionClient = (() => {
   // through a Proxy or on a frozen client too.
   const STATE = Symbol("zephr-session.client");
 
-  // The settings of the client a method was called on. A call on a freed
-  // client, or on another object, fails as `Session`'s methods do then.
-  const settingsOf = (client, method) => {
+  // The settings of the client a method was called on, or a getter read
+  // on. A call on a freed client, or on another object, fails as `Session`'s
+  // methods do then.
+  const settingsOf = (client, method, verb = "call") => {
     let settings;
     try {
       settings = client?.[STATE]?.settings;
@@ -1046,9 +1070,10 @@ const SessionClient = (() => {
       // A Proxy whose trap throws is not a client in use.
     }
     if (settings === undefined) {
+      const past = verb === "read" ? "read" : "called";
       throw invalidArgument(
-        `SessionClient.${method} was called on a SessionClient that was freed, or on another object; ` +
-          "call it on a SessionClient that is in use, and drop references to one after free()",
+        `SessionClient.${method} was ${past} on a SessionClient that was freed, or on another object; ` +
+          `${verb} it on a SessionClient that is in use, and drop references to one after free()`,
       );
     }
     return settings;
@@ -1058,7 +1083,8 @@ const SessionClient = (() => {
   // are in src/js/types.rs.
   class SessionClient {
     constructor(options) {
-      defineProperty(this, STATE, { value: { settings: readSettings(options) } });
+      // `subscriptions` are those made through this client, which `free()` ends.
+      defineProperty(this, STATE, { value: { settings: readSettings(options), subscriptions: new Set() } });
     }
 
     async fetchSession(sessionId, options) {
@@ -1082,10 +1108,19 @@ const SessionClient = (() => {
       const attempts = readInteger(readOption(read, "attempts"), "attempts", 5, 1, 1000);
       const intervalMs = readNumber(readOption(read, "intervalMs"), "intervalMs", 1000, 0, MAX_TIMER_MS);
       plan.signal = readSignal(readOption(read, "signal"));
+      const state = this[STATE];
       let last;
       for (let attempt = 0; attempt < attempts; attempt += 1) {
         if (attempt > 0 && !(await sleep(intervalMs, plan.signal))) {
           throw fail(settings, FAILURE_ABORTED, 0, "");
+        }
+        // A lookup in flight at `free()` finishes, but a freed client starts
+        // no new one.
+        if (state.settings === undefined) {
+          throw invalidArgument(
+            "the SessionClient was freed while refreshUntil waited between lookups, so it stopped; " +
+              "free a client only after its calls end",
+          );
         }
         let session;
         try {
@@ -1113,6 +1148,7 @@ const SessionClient = (() => {
 
     subscribe(callback) {
       settingsOf(this, "subscribe");
+      const { subscriptions } = this[STATE];
       if (typeof callback !== "function") {
         throw invalidArgument(`subscribe expects a function, but got ${typeName(callback)}`);
       }
@@ -1120,8 +1156,10 @@ const SessionClient = (() => {
       // needs two calls to unsubscribe.
       const subscriber = { callback };
       subscribers.add(subscriber);
+      subscriptions.add(subscriber);
       return () => {
         subscribers.delete(subscriber);
+        subscriptions.delete(subscriber);
       };
     }
 
@@ -1129,18 +1167,20 @@ const SessionClient = (() => {
       const settings = settingsOf(this, "clear");
       const id = optionalString(sessionId, "sessionId");
       const [cacheKey, storageKey] = clearedKeys(settings.baseUrl, settings.site, id);
-      // With an id, the key of that session alone, since a prefix would also
-      // take the sessions whose ids start with it. Without one, every key of
-      // the base URL and site: their parts are percent-encoded, so no other
-      // base URL or site shares the prefix.
-      const matches = id === undefined ? (key, start) => key.startsWith(start) : (key, whole) => key === whole;
+      clears += 1;
+      // With an id, the keys of that session alone (a prefix would also take
+      // the sessions whose ids start with it), for every variant in memory.
+      // Without one, every key of the base URL and site: their parts are
+      // percent-encoded, so no other base URL or site shares the prefix.
+      const inMemory = id === undefined ? cacheKey : `${cacheKey}\n`;
       for (const map of [memory, lastSeen]) {
         for (const key of [...map.keys()]) {
-          if (matches(key, cacheKey)) {
+          if (key.startsWith(inMemory)) {
             map.delete(key);
           }
         }
       }
+      const matches = id === undefined ? (key, start) => key.startsWith(start) : (key, whole) => key === whole;
       for (const mode of [CACHE_SESSION_STORAGE, CACHE_LOCAL_STORAGE]) {
         const storage = openStorage(mode);
         try {
@@ -1161,11 +1201,11 @@ const SessionClient = (() => {
     }
 
     get baseUrl() {
-      return settingsOf(this, "baseUrl").baseUrl;
+      return settingsOf(this, "baseUrl", "read").baseUrl;
     }
 
     get site() {
-      return settingsOf(this, "site").site;
+      return settingsOf(this, "site", "read").site;
     }
 
     free() {
@@ -1173,6 +1213,10 @@ const SessionClient = (() => {
         const state = this?.[STATE];
         if (state !== undefined) {
           state.settings = undefined;
+          for (const subscriber of state.subscriptions) {
+            subscribers.delete(subscriber);
+          }
+          state.subscriptions.clear();
         }
       } catch {
         // Not a client: there is nothing to free.

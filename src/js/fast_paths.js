@@ -343,10 +343,11 @@
   // `Session`: a `ZephrSessionError` with its fields defined as `to_js_error`
   // in src/js/mod.rs defines them.
   const { defineProperty, getOwnPropertyDescriptor } = Object;
-  const freedError = (className, name) => {
+  const freedError = (className, name, verb = "call") => {
+    const past = verb === "read" ? "read" : "called";
     const error = new Error(
-      `${className}.${name} was called on a ${className} that was freed, or on another object; ` +
-        `call it on a ${className} that is in use, and drop references to one after free()`,
+      `${className}.${name} was ${past} on a ${className} that was freed, or on another object; ` +
+        `${verb} it on a ${className} that is in use, and drop references to one after free()`,
     );
     const fields = [
       ["name", "ZephrSessionError"],
@@ -380,7 +381,7 @@
         const guarded = {
           get [name]() {
             if (!this?.__wbg_ptr) {
-              throw freedError(className, name);
+              throw freedError(className, name, "read");
             }
             return getter.call(this);
           },

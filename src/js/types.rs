@@ -211,7 +211,8 @@ export class SessionClient {
    * parentheses:
    *
    * - `credentials`: `"omit"`, `"same-origin"` (default) or `"include"`.
-   * - `headers`: an object of extra request headers.
+   * - `headers`: extra request headers, as a plain object, a `Headers`, a
+   *   `Map` or an array of `[name, value]` pairs.
    * - `timeoutMs` (3000): the time allowed for each attempt's complete response.
    * - `retries` (2): extra attempts after a network error, a timeout, or
    *   HTTP 429, 502, 503 or 504, with exponential backoff and full jitter
@@ -269,18 +270,22 @@ export class SessionClient {
     options?: RefreshUntilOptions,
   ): Promise<RefreshUntilResult>;
   /**
-   * Calls `callback(sessionId, session)` each time a fetched document
-   * differs from the one before for that session (by content, which
-   * includes `v` and `last_updated`), and for the first one fetched; never
-   * for a cache hit. Returns a function that unsubscribes.
+   * Calls `callback(sessionId, session, source)` each time a document that
+   * any client of the page fetched differs from the one before for that
+   * session (by content, which includes `v` and `last_updated`), and for
+   * the first one fetched; never for a cache hit. `source` names the
+   * fetching client's `baseUrl` and `site`. Returns a function that
+   * unsubscribes; `free()` ends the client's subscriptions too.
    *
    * Throws `invalid_argument` when `callback` is not a function.
    */
-  subscribe(callback: (sessionId: string, session: Session) => void): () => void;
+  subscribe(
+    callback: (sessionId: string, session: Session, source: { baseUrl: string; site: string }) => void,
+  ): () => void;
   /**
    * Drops the cached document of one session, or with no id every cached
    * document of this base URL and site, from memory and Web Storage (on
-   * logout).
+   * logout). A lookup in flight when it runs caches nothing.
    *
    * Throws `invalid_argument` when `sessionId` is given and is not a
    * non-empty string.
@@ -291,8 +296,10 @@ export class SessionClient {
   /** The site the client looks sessions up in. */
   readonly site: string;
   /**
-   * Lets go of the client: later calls on it fail with `invalid_argument`.
-   * Lookups in flight finish, and the page's cache keeps what they fetch.
+   * Lets go of the client: later calls on it fail with `invalid_argument`,
+   * its subscriptions end, and a `refreshUntil` waiting between lookups
+   * rejects. Lookups in flight finish, and the page's cache keeps what they
+   * fetch.
    */
   free(): void;
   [Symbol.dispose](): void;

@@ -523,7 +523,7 @@ describe("SessionClient over Node's fetch", () => {
     await assert.rejects(client.fetchSession("after-free"), { code: "invalid_argument", message: /was freed/ });
     const frozen = Object.freeze(new SessionClient({ baseUrl: mockUrl, site: "ok" }));
     frozen.free();
-    assert.throws(() => frozen.site, { code: "invalid_argument", message: /SessionClient\.site was called/ });
+    assert.throws(() => frozen.site, { code: "invalid_argument", message: /SessionClient\.site was read/ });
   });
 
   test("a signal made from AbortSignal.prototype is rejected", async () => {
@@ -588,6 +588,59 @@ describe("SessionClient over Node's fetch", () => {
     const paths = await requestsFor("counter");
     assert.equal(paths.filter((path) => path.endsWith("/clear-abc")).length, 2);
     assert.equal(paths.filter((path) => path.endsWith("/clear-abcdef")).length, 1);
+  });
+
+  test("clients with different headers share no cached session", async () => {
+    // As on a server whose clients send different readers' headers, with
+    // no session id, which Node looks up as "current".
+    const readerA = new SessionClient({ baseUrl: mockUrl, site: "ok", headers: { "X-Requested-With": "reader-a" } });
+    const readerB = new SessionClient({ baseUrl: mockUrl, site: "ok", headers: { "X-Requested-With": "reader-b" } });
+    const [a, b] = await Promise.all([readerA.fetchSession(), readerB.fetchSession()]);
+    assert.equal(a.sessionVariable("requestedWith"), "reader-a");
+    assert.equal(b.sessionVariable("requestedWith"), "reader-b");
+    assert.equal((await readerB.fetchSession()).sessionVariable("requestedWith"), "reader-b");
+    const sameAsA = new SessionClient({ baseUrl: mockUrl, site: "ok", headers: { "X-Requested-With": "reader-a" } });
+    assert.equal((await sameAsA.fetchSession()).sessionVariable("requestedWith"), "reader-a");
+    assert.equal((await requestsFor("ok")).filter((path) => path.endsWith("/current")).length, 2);
+  });
+
+  test("free ends the client's subscriptions", async () => {
+    const calls = [];
+    const subscribing = new SessionClient({ baseUrl: mockUrl, site: "counter" });
+    subscribing.subscribe((sessionId, session, source) => calls.push([sessionId, source]));
+    const other = new SessionClient({ baseUrl: mockUrl, site: "counter" });
+    await other.fetchSession("free-subscriber-1");
+    assert.deepEqual(calls, [["free-subscriber-1", { baseUrl: mockUrl, site: "counter" }]]);
+    subscribing.free();
+    await other.fetchSession("free-subscriber-2");
+    assert.equal(calls.length, 1);
+  });
+
+  test("refreshUntil stops when its client is freed", async () => {
+    const client = new SessionClient({ baseUrl: mockUrl, site: "counter" });
+    const pending = client.refreshUntil("free-until", () => false, { attempts: 5, intervalMs: 100 });
+    setTimeout(() => client.free(), 50);
+    await assert.rejects(pending, { code: "invalid_argument", message: /was freed while refreshUntil waited/ });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal((await requestsFor("counter")).filter((path) => path.endsWith("/free-until")).length, 1);
+  });
+
+  test("clear during a lookup keeps its result out of the cache", async () => {
+    const client = new SessionClient({ baseUrl: mockUrl, site: "delay-200" });
+    const pending = client.fetchSession("logout-race");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    client.clear();
+    await pending;
+    await client.fetchSession("logout-race");
+    assert.equal((await requestsFor("delay-200")).filter((path) => path.endsWith("/logout-race")).length, 2);
+  });
+
+  test("refresh takes signal as its only option", async () => {
+    const client = new SessionClient({ baseUrl: mockUrl, site: "ok" });
+    await assert.rejects(client.refresh("refresh-options", { fresh: false }), {
+      code: "invalid_argument",
+      message: 'refresh options have no option "fresh"; the options are signal',
+    });
   });
 
   test("network error hides the session id", async () => {
