@@ -5,7 +5,7 @@
 //! does, and the key inside the entry must equal the storage key, so an
 //! entry written by another version or copied under another key is ignored.
 
-use crate::json::{self, Map, Number, Value};
+use crate::json::{self, Map, Value};
 
 use crate::url::encode_uri_component;
 
@@ -42,18 +42,16 @@ pub fn storage_key(cache_key: &str) -> String {
 
 /// Serializes a cache entry for Web Storage.
 pub fn encode_entry(cache_key: &str, fetched_at_ms: f64, document: &Map) -> String {
-    let mut entry = Map::new();
-    entry.insert(
-        "format".to_owned(),
-        Value::Number(Number::from_u64(CACHE_FORMAT)),
-    );
-    entry.insert("key".to_owned(), Value::from(cache_key));
-    // A timestamp is never negative, and a fraction of a millisecond does
-    // not change whether an entry is fresh.
-    let fetched_at = Number::from_u64(fetched_at_ms.max(0.0).round() as u64);
-    entry.insert("fetchedAt".to_owned(), Value::Number(fetched_at));
-    entry.insert("document".to_owned(), Value::Object(document.clone()));
-    entry.to_json()
+    // Written as text, so that the document is not copied into an entry
+    // object first. A timestamp is never negative, and a fraction of a
+    // millisecond does not change whether an entry is fresh.
+    let fetched_at = fetched_at_ms.max(0.0).round() as u64;
+    let mut entry = format!("{{\"format\":{CACHE_FORMAT},\"key\":");
+    json::write_string(cache_key, &mut entry);
+    entry.push_str(&format!(",\"fetchedAt\":{fetched_at},\"document\":"));
+    entry.push_str(&document.to_json());
+    entry.push('}');
+    entry
 }
 
 /// Reads a stored entry back as its fetch time and document; `None` when
@@ -113,7 +111,11 @@ mod tests {
     fn entry_round_trips() {
         let original = document(r#"{"v": 3, "z": [1, {"a": null}], "access_model": {}}"#);
         let text = encode_entry("key", 1234.0, &original);
-        assert_eq!(decode_entry(&text, "key"), Some((1234.0, original)));
+        assert_eq!(decode_entry(&text, "key"), Some((1234.0, original.clone())));
+        // A key that JSON must escape, and a time with a fraction.
+        let key = "a\"b\\c\u{1}|é";
+        let text = encode_entry(key, 99.6, &original);
+        assert_eq!(decode_entry(&text, key), Some((100.0, original)));
     }
 
     #[test]

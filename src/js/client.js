@@ -29,8 +29,7 @@ const SessionClient = (() => {
   };
   const quote = take(Session, "__quote");
   const checkEndpoint = take(Session, "__checkEndpoint");
-  const lookupTarget = take(Session, "__lookupTarget");
-  const clearedKeys = take(Session, "__clearedKeys");
+  const cacheTarget = take(Session, "__cacheTarget");
   const lookupFailure = take(Session, "__lookupFailure");
   const retryDelay = take(Session, "__retryDelay");
   const warmUp = take(Session, "__warmUp");
@@ -541,7 +540,7 @@ const SessionClient = (() => {
   // "current") and returns what the lookup needs to know of it.
   const lookupPlan = (settings, sessionIdArgument) => {
     const sessionId = optionalString(sessionIdArgument, "sessionId") ?? sessionCookie() ?? CURRENT_SESSION_ID;
-    const [url, cacheKey, storageKey] = lookupTarget(settings.baseUrl, settings.site, sessionId);
+    const [url, cacheKey, storageKey] = cacheTarget(settings.baseUrl, settings.site, sessionId);
     // `key` names the lookup in memory, in flight and for the subscribers;
     // `cacheKey` names it in Web Storage, which only a page has, and whose
     // cookie is the same for all its clients.
@@ -1166,7 +1165,7 @@ const SessionClient = (() => {
     clear(sessionId) {
       const settings = settingsOf(this, "clear");
       const id = optionalString(sessionId, "sessionId");
-      const [cacheKey, storageKey] = clearedKeys(settings.baseUrl, settings.site, id);
+      const [, cacheKey, storageKey] = cacheTarget(settings.baseUrl, settings.site, id);
       clears += 1;
       // With an id, the keys of that session alone (a prefix would also take
       // the sessions whose ids start with it), for every variant in memory.

@@ -75,46 +75,28 @@ impl JsSession {
     }
 
     /// Returns `[url, cacheKey, storageKey]` for a lookup of `session_id`.
+    /// Without one, for `SessionClient.clear()`, the URL is empty and the
+    /// keys are the prefixes of every session of this base URL and site.
     ///
     /// # Errors
     ///
     /// `invalid_argument` when `session_id` is not a valid path segment.
     #[doc(hidden)]
-    #[wasm_bindgen(js_name = __lookupTarget, skip_typescript)]
-    pub fn lookup_target(
-        base_url: String,
-        site: String,
-        session_id: String,
-    ) -> Result<Array, JsValue> {
-        let url = lookup_url(&base_url, &site, &session_id).map_err(to_js_error)?;
-        let key = cache_key(&base_url, &site, &session_id);
-        let stored = storage_key(&key);
-        Ok(Array::of3(&url.into(), &key.into(), &stored.into()))
-    }
-
-    /// Returns `[cacheKey, storageKey]` of the entries that
-    /// `SessionClient.clear` drops: those of one session, or with no
-    /// `session_id` the prefix of every session of this base URL and site.
-    ///
-    /// # Errors
-    ///
-    /// `invalid_argument` when `session_id` is not a valid path segment.
-    #[doc(hidden)]
-    #[wasm_bindgen(js_name = __clearedKeys, skip_typescript)]
-    pub fn cleared_keys(
+    #[wasm_bindgen(js_name = __cacheTarget, skip_typescript)]
+    pub fn cache_target(
         base_url: String,
         site: String,
         session_id: Option<String>,
     ) -> Result<Array, JsValue> {
-        let key = match session_id {
-            Some(session_id) => {
-                check_segment("sessionId", &session_id).map_err(to_js_error)?;
-                cache_key(&base_url, &site, &session_id)
-            }
-            None => cache_key_prefix(&base_url, &site),
+        let (url, key) = match session_id {
+            Some(session_id) => (
+                lookup_url(&base_url, &site, &session_id).map_err(to_js_error)?,
+                cache_key(&base_url, &site, &session_id),
+            ),
+            None => (String::new(), cache_key_prefix(&base_url, &site)),
         };
         let stored = storage_key(&key);
-        Ok(Array::of2(&key.into(), &stored.into()))
+        Ok(Array::of3(&url.into(), &key.into(), &stored.into()))
     }
 
     /// Builds the error of a failed lookup, as a `ZephrSessionError` that
