@@ -16,6 +16,37 @@
 // The cache, the lookups in flight and the subscribers are shared by every
 // client of the page, so that several widgets, each with its own client,
 // send one request for the same session.
+// The errors this file and src/js/fast_paths.js throw. A `ZephrSessionError`
+// has its fields defined as `to_js_error` in src/js/mod.rs defines them: own
+// properties, so that a setter a page defined on `Error.prototype` or
+// `Object.prototype` cannot change them. `zephrFreedError` is the error for a
+// call on a freed object, or on one that is not of the class: `verb` is
+// "read" for a getter.
+const [zephrSessionError, zephrFreedError] = (() => {
+  const { defineProperty } = Object;
+  const sessionError = (message, code, status) => {
+    const error = new Error(message);
+    for (const [key, value] of [
+      ["name", "ZephrSessionError"],
+      ["code", code],
+      ["status", status],
+    ]) {
+      defineProperty(error, key, { value, writable: true, enumerable: true, configurable: true });
+    }
+    return error;
+  };
+  const freedError = (className, name, verb = "call") => {
+    const past = verb === "read" ? "read" : "called";
+    return sessionError(
+      `${className}.${name} was ${past} on a ${className} that was freed, or on another object; ` +
+        `${verb} it on a ${className} that is in use, and drop references to one after free()`,
+      "invalid_argument",
+      undefined,
+    );
+  };
+  return [sessionError, freedError];
+})();
+
 const SessionClient = (() => {
   // Takes a hidden method off `Session` or its prototype, so that callers
   // never see it.
@@ -96,20 +127,7 @@ const SessionClient = (() => {
   const loneSurrogate = /[\uD800-\uDFFF]/;
   const wellFormed = isWellFormed ? (text) => isWellFormed.call(text) : (text) => !loneSurrogate.test(text);
 
-  // A `ZephrSessionError`, with its fields defined as `to_js_error` in
-  // src/js/mod.rs defines them: own properties, so that a setter a page
-  // defined on `Error.prototype` or `Object.prototype` cannot change them.
-  const sessionError = (message, code, status) => {
-    const error = new Error(message);
-    for (const [key, value] of [
-      ["name", "ZephrSessionError"],
-      ["code", code],
-      ["status", status],
-    ]) {
-      defineProperty(error, key, { value, writable: true, enumerable: true, configurable: true });
-    }
-    return error;
-  };
+  const sessionError = zephrSessionError;
   const invalidArgument = (message) => sessionError(message, "invalid_argument", undefined);
 
   // The checks below give the same messages as those of src/js/convert.rs,
@@ -1069,11 +1087,7 @@ const SessionClient = (() => {
       // A Proxy whose trap throws is not a client in use.
     }
     if (settings === undefined) {
-      const past = verb === "read" ? "read" : "called";
-      throw invalidArgument(
-        `SessionClient.${method} was ${past} on a SessionClient that was freed, or on another object; ` +
-          `${verb} it on a SessionClient that is in use, and drop references to one after free()`,
-      );
+      throw zephrFreedError("SessionClient", method, verb);
     }
     return settings;
   };

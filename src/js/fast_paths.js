@@ -340,25 +340,9 @@
   };
 
   // The error for a call on a freed object, or on one that is not a
-  // `Session`: a `ZephrSessionError` with its fields defined as `to_js_error`
-  // in src/js/mod.rs defines them.
+  // `Session`, from src/js/client.js, which comes first in the glue.
   const { defineProperty, getOwnPropertyDescriptor } = Object;
-  const freedError = (className, name, verb = "call") => {
-    const past = verb === "read" ? "read" : "called";
-    const error = new Error(
-      `${className}.${name} was ${past} on a ${className} that was freed, or on another object; ` +
-        `${verb} it on a ${className} that is in use, and drop references to one after free()`,
-    );
-    const fields = [
-      ["name", "ZephrSessionError"],
-      ["code", "invalid_argument"],
-      ["status", undefined],
-    ];
-    for (const [key, value] of fields) {
-      defineProperty(error, key, { value, writable: true, enumerable: true, configurable: true });
-    }
-    return error;
-  };
+  const freedError = zephrFreedError;
 
   // wasm-bindgen's methods throw from inside the module when an object was
   // freed, which leaves part of the module's stack in use. After some
