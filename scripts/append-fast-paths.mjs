@@ -33,6 +33,7 @@ const RAW_METHODS = [
   "__quote",
   "__checkEndpoint",
   "__cacheTarget",
+  "__hash",
   "__lookupFailure",
   "__retryDelay",
   "__warmUp",

@@ -61,6 +61,7 @@ const SessionClient = (() => {
   const quote = take(Session, "__quote");
   const checkEndpoint = take(Session, "__checkEndpoint");
   const cacheTarget = take(Session, "__cacheTarget");
+  const hash = take(Session, "__hash");
   const lookupFailure = take(Session, "__lookupFailure");
   const retryDelay = take(Session, "__retryDelay");
   const warmUp = take(Session, "__warmUp");
@@ -430,15 +431,21 @@ const SessionClient = (() => {
     return headers;
   };
 
+  const abortedOf =
+    (typeof AbortSignal === "function" && Object.getOwnPropertyDescriptor(AbortSignal.prototype, "aborted")?.get) ||
+    (() => {
+      throw new TypeError("this host has no AbortSignal");
+    });
   const readSignal = (value) => {
     if (value === undefined || value === null) {
       return undefined;
     }
     let signal = false;
     try {
-      // Reading `aborted` checks that it is a real signal, and not an object
-      // made from AbortSignal.prototype.
-      signal = typeof AbortSignal === "function" && value instanceof AbortSignal && typeof value.aborted === "boolean";
+      // The platform's `aborted` getter accepts a real signal only, also one
+      // from another frame, and not an object made from AbortSignal.prototype.
+      abortedOf.call(value);
+      signal = true;
     } catch {
       // A Proxy whose trap throws is not a signal.
     }
@@ -447,6 +454,9 @@ const SessionClient = (() => {
     }
     throw invalidArgument(`signal must be an AbortSignal, but it is ${typeName(value)}`);
   };
+
+  // The variant of a client with the default credentials and no headers.
+  const DEFAULT_VARIANT = JSON.stringify(["same-origin", []]);
 
   // Whether the host has a page URL (`location`) that relative URLs resolve
   // against: windows and workers have one, Node has none.
@@ -527,6 +537,14 @@ const SessionClient = (() => {
     ];
     const cacheTtlMs = readNumber(option("cacheTtlMs"), "cacheTtlMs", 60000, 0, MAX_TIMER_MS);
     const staleOnError = readChoice(option("onError"), "onError", ["throw", "stale"], '"throw" or "stale"') === 1;
+    // What, besides the session id, can change the document a lookup
+    // returns: the cookie and headers sent with it. Clients that differ in
+    // it share no cached document, request or subscriber, so that a server
+    // whose clients send different readers' cookies never gives one reader's
+    // session to another. The platform's `Headers` lists the headers with
+    // lower-case names in order, so the same headers written another way
+    // make the same variant.
+    const variant = JSON.stringify([credentials, [...new Headers(headers)]]);
     return {
       baseUrl,
       site,
@@ -545,12 +563,10 @@ const SessionClient = (() => {
       cache,
       cacheTtlMs,
       staleOnError,
-      // What, besides the session id, can change the document a lookup
-      // returns: the cookie and headers sent with it. Lookups of clients that
-      // differ in it share no cached document and no request, so that a
-      // server whose clients send different readers' cookies never gives one
-      // reader's session to another.
-      variant: JSON.stringify([credentials, headers]),
+      variant,
+      // Web Storage keys name the variant by its hash, so that no header
+      // value is written to storage.
+      storageTag: variant === DEFAULT_VARIANT ? "" : `|${hash(variant).toString(36)}`,
     };
   };
 
@@ -559,11 +575,18 @@ const SessionClient = (() => {
   const lookupPlan = (settings, sessionIdArgument) => {
     const sessionId = optionalString(sessionIdArgument, "sessionId") ?? sessionCookie() ?? CURRENT_SESSION_ID;
     const [url, cacheKey, storageKey] = cacheTarget(settings.baseUrl, settings.site, sessionId);
-    // `key` names the lookup in memory, in flight and for the subscribers;
-    // `cacheKey` names it in Web Storage, which only a page has, and whose
-    // cookie is the same for all its clients.
+    // `key` names the lookup in memory, in flight and for the subscribers,
+    // `cacheKey` inside a stored entry, and `storageKey` in Web Storage.
     const key = `${cacheKey}\n${settings.variant}`;
-    return { sessionId, url, key, cacheKey, storageKey, signal: undefined, fresh: false };
+    return {
+      sessionId,
+      url,
+      key,
+      cacheKey,
+      storageKey: storageKey + settings.storageTag,
+      signal: undefined,
+      fresh: false,
+    };
   };
 
   // Reads the arguments of `fetchSession` and, with `refresh` true, of
@@ -588,11 +611,13 @@ const SessionClient = (() => {
   const inFlight = new Map();
   // Cache key to the fingerprint of the last document seen for it.
   const lastSeen = new Map();
-  // Subscribers, `{ callback }` each, in the order they subscribed.
+  // Subscribers, `{ callback, variant }` each, in the order they subscribed.
   const subscribers = new Set();
-  // How many times `clear` ran. A lookup that a `clear` ran during caches
-  // nothing, so that a logout cannot be undone by a lookup it overlapped.
+  // The keys that `clear` dropped, as prefixes of keys in memory, each with
+  // the count of clears when it last ran. A lookup that a `clear` of its key
+  // overlapped caches nothing, so that it cannot undo a logout.
   let clears = 0;
+  const lastClears = new Map();
 
 
   // The debug log: one line per lookup, cache hit, retry and stale answer.
@@ -742,7 +767,12 @@ const SessionClient = (() => {
     if (before === print) {
       return;
     }
-    for (const { callback } of [...subscribers]) {
+    for (const { callback, variant } of [...subscribers]) {
+      // A subscriber hears only of documents fetched as its own client
+      // fetches them: with the same credentials and headers.
+      if (variant !== settings.variant) {
+        continue;
+      }
       try {
         const source = { baseUrl: settings.baseUrl, site: settings.site };
         callback.call(null, sessionId, share.call(session, undefined, settings.debug), source);
@@ -752,19 +782,25 @@ const SessionClient = (() => {
     }
   };
 
-  // Waits `delay` ms, or until `signal` aborts; resolves to false when it aborted.
-  const sleep = (delay, signal) => {
-    if (signal?.aborted) {
+  // Waits `delay` ms, or until one of the signals aborts; resolves to false
+  // when one did. A signal may be undefined.
+  const sleep = (delay, ...given) => {
+    const signals = given.filter((signal) => signal !== undefined);
+    if (signals.some((signal) => signal.aborted)) {
       return Promise.resolve(false);
     }
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer);
-        signal?.removeEventListener("abort", done);
-        resolve(!signal?.aborted);
+        for (const signal of signals) {
+          signal.removeEventListener("abort", done);
+        }
+        resolve(!signals.some((signal) => signal.aborted));
       };
       const timer = setTimeout(done, Math.min(Math.max(delay, 0), MAX_TIMER_MS));
-      signal?.addEventListener("abort", done);
+      for (const signal of signals) {
+        signal.addEventListener("abort", done);
+      }
     });
   };
 
@@ -787,9 +823,18 @@ const SessionClient = (() => {
     });
   };
 
-  // The platform's message of a failure, as "Name: message".
-  const errorText = (error) =>
-    error instanceof Error ? `${error.name}: ${error.message}` : "the body stream failed";
+  // The platform's message of a failure, as "Name: message", or `fallback`
+  // for a thrown value that is not an Error.
+  const errorText = (error, fallback) => {
+    try {
+      if (error instanceof Error) {
+        return `${error.name}: ${error.message}`;
+      }
+    } catch {
+      // An error whose fields throw says no more than the fallback.
+    }
+    return fallback;
+  };
 
   // Reads a response body chunk by chunk and stops, cancelling the stream,
   // as soon as it would pass `maxBytes`, so no more than that is buffered.
@@ -804,7 +849,7 @@ const SessionClient = (() => {
       try {
         chunk = await reader.read();
       } catch (error) {
-        return errorText(error);
+        return errorText(error, "the body stream failed");
       }
       if (chunk?.done !== false) {
         break;
@@ -878,7 +923,11 @@ const SessionClient = (() => {
         warmUp();
         response = await pending;
       } catch (error) {
-        return requestFailure(errorText(error));
+        return requestFailure(errorText(error, "fetch failed with a value that is not an Error"));
+      }
+      // A page may have replaced `fetch` with one that resolves to anything.
+      if (!(typeof Response === "function" && response instanceof Response)) {
+        return requestFailure("fetch resolved to something that is not a Response");
       }
       const { status, headers } = response;
       if (status < 200 || status > 299) {
@@ -959,7 +1008,8 @@ const SessionClient = (() => {
       throw error;
     }
     log(settings, () => `lookup succeeded: ${label(settings, sessionId)}, ${session.warnings.length} warnings`);
-    if (clears === clearsAtStart) {
+    const clearedSince = [...lastClears].some(([prefix, count]) => count > clearsAtStart && key.startsWith(prefix));
+    if (!clearedSince) {
       store(settings, plan, session, Date.now());
     }
     publish(settings, key, sessionId, session);
@@ -1097,7 +1147,11 @@ const SessionClient = (() => {
   class SessionClient {
     constructor(options) {
       // `subscriptions` are those made through this client, which `free()` ends.
-      defineProperty(this, STATE, { value: { settings: readSettings(options), subscriptions: new Set() } });
+      // Writable, because a Proxy's get trap may return another value only
+      // for a property that is writable or configurable, and Vue's
+      // `reactive` returns a reactive copy of the state.
+      const state = { settings: readSettings(options), subscriptions: new Set(), freed: new AbortController() };
+      defineProperty(this, STATE, { value: state, writable: true });
     }
 
     async fetchSession(sessionId, options) {
@@ -1124,16 +1178,17 @@ const SessionClient = (() => {
       const state = this[STATE];
       let last;
       for (let attempt = 0; attempt < attempts; attempt += 1) {
-        if (attempt > 0 && !(await sleep(intervalMs, plan.signal))) {
-          throw fail(settings, FAILURE_ABORTED, 0, "");
-        }
+        const waited = attempt === 0 || (await sleep(intervalMs, plan.signal, state.freed.signal));
         // A lookup in flight at `free()` finishes, but a freed client starts
-        // no new one.
+        // no new one, and `free()` ends the wait before it.
         if (state.settings === undefined) {
           throw invalidArgument(
-            "the SessionClient was freed while refreshUntil waited between lookups, so it stopped; " +
+            "the SessionClient was freed during refreshUntil, so it stopped before its next lookup; " +
               "free a client only after its calls end",
           );
+        }
+        if (!waited) {
+          throw fail(settings, FAILURE_ABORTED, 0, "");
         }
         let session;
         try {
@@ -1167,7 +1222,7 @@ const SessionClient = (() => {
       }
       // One entry per subscription, so that subscribing one callback twice
       // needs two calls to unsubscribe.
-      const subscriber = { callback };
+      const subscriber = { callback, variant: this[STATE].settings.variant };
       subscribers.add(subscriber);
       subscriptions.add(subscriber);
       return () => {
@@ -1180,20 +1235,26 @@ const SessionClient = (() => {
       const settings = settingsOf(this, "clear");
       const id = optionalString(sessionId, "sessionId");
       const [, cacheKey, storageKey] = cacheTarget(settings.baseUrl, settings.site, id);
-      clears += 1;
       // With an id, the keys of that session alone (a prefix would also take
-      // the sessions whose ids start with it), for every variant in memory.
-      // Without one, every key of the base URL and site: their parts are
+      // the sessions whose ids start with it), for every variant. Without
+      // one, every key of the base URL and site: their parts are
       // percent-encoded, so no other base URL or site shares the prefix.
       const inMemory = id === undefined ? cacheKey : `${cacheKey}\n`;
-      for (const map of [memory, lastSeen]) {
+      clears += 1;
+      lastClears.set(inMemory, clears);
+      // A call after this one starts a new request instead of joining one
+      // that started before; that one finishes for those who wait for it.
+      for (const map of [memory, lastSeen, inFlight]) {
         for (const key of [...map.keys()]) {
           if (key.startsWith(inMemory)) {
             map.delete(key);
           }
         }
       }
-      const matches = id === undefined ? (key, start) => key.startsWith(start) : (key, whole) => key === whole;
+      const matches =
+        id === undefined
+          ? (key, start) => key.startsWith(start)
+          : (key, whole) => key === whole || key.startsWith(`${whole}|`);
       for (const mode of [CACHE_SESSION_STORAGE, CACHE_LOCAL_STORAGE]) {
         const storage = openStorage(mode);
         try {
@@ -1226,6 +1287,7 @@ const SessionClient = (() => {
         const state = this?.[STATE];
         if (state !== undefined) {
           state.settings = undefined;
+          state.freed.abort();
           for (const subscriber of state.subscriptions) {
             subscribers.delete(subscriber);
           }

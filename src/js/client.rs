@@ -195,6 +195,14 @@ impl JsSession {
         }
     }
 
+    /// Returns 53 bits of the crate's hash of a text, exact as a JavaScript
+    /// number: the client names a variant of its Web Storage keys with it.
+    #[doc(hidden)]
+    #[wasm_bindgen(js_name = __hash, skip_typescript)]
+    pub fn hash(text: String) -> f64 {
+        (crate::index::hash(&text) >> 11) as f64
+    }
+
     /// Parses a small document and has the quick paths decide on it, so that
     /// V8 compiles them while the first request is on the network; see
     /// `warm_up` in `src/js/mod.rs`. Later calls do nothing.

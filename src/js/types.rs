@@ -271,11 +271,12 @@ export class SessionClient {
   ): Promise<RefreshUntilResult>;
   /**
    * Calls `callback(sessionId, session, source)` each time a document that
-   * any client of the page fetched differs from the one before for that
-   * session (by content, which includes `v` and `last_updated`), and for
-   * the first one fetched; never for a cache hit. `source` names the
-   * fetching client's `baseUrl` and `site`. Returns a function that
-   * unsubscribes; `free()` ends the client's subscriptions too.
+   * a client of the page with the same `credentials` and `headers` fetched
+   * differs from the one before for that session (by content, which
+   * includes `v` and `last_updated`), and for the first one fetched; never
+   * for a cache hit. `source` names the fetching client's `baseUrl` and
+   * `site`. Returns a function that unsubscribes; `free()` ends the
+   * client's subscriptions too.
    *
    * Throws `invalid_argument` when `callback` is not a function.
    */
@@ -285,7 +286,8 @@ export class SessionClient {
   /**
    * Drops the cached document of one session, or with no id every cached
    * document of this base URL and site, from memory and Web Storage (on
-   * logout). A lookup in flight when it runs caches nothing.
+   * logout). A lookup of those sessions in flight when it runs caches
+   * nothing, and a later call sends a new request.
    *
    * Throws `invalid_argument` when `sessionId` is given and is not a
    * non-empty string.

@@ -687,6 +687,31 @@ describe("cache, retries and refresh", () => {
     assert.equal(await countRequests("counter", "stored-ok"), 0);
   });
 
+  clientTest("storage keeps clients with other headers apart", async () => {
+    const result = await inPage(async ({ mockUrl }) => {
+      const options = (reader) => ({ baseUrl: mockUrl, site: "ok", cache: "local", headers: { "X-Requested-With": reader } });
+      const alice = await new SessionClient(options("alice")).fetchSession("storage-variant");
+      const bob = await new SessionClient(options("bob")).fetchSession("storage-variant");
+      const keys = Object.keys(localStorage).filter((key) => key.includes("storage-variant"));
+      new SessionClient(options("alice")).clear("storage-variant");
+      const left = Object.keys(localStorage).filter((key) => key.includes("storage-variant"));
+      return {
+        alice: alice.sessionVariable("requestedWith"),
+        bob: bob.sessionVariable("requestedWith"),
+        keys: keys.length,
+        secretInKeys: keys.some((key) => key.includes("alice") || key.includes("bob")),
+        left: left.length,
+      };
+    });
+
+    assert.equal(result.alice, "alice");
+    assert.equal(result.bob, "bob");
+    assert.equal(result.keys, 2);
+    assert.equal(result.secretInKeys, false);
+    assert.equal(result.left, 0);
+    assert.equal(await countRequests("ok", "storage-variant"), 2);
+  });
+
   clientTest("throwing storage falls back to memory", async () => {
     const outcomes = await inPage(async ({ mockUrl }) => {
       const restore = breakStorage();

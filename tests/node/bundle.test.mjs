@@ -620,7 +620,7 @@ describe("SessionClient over Node's fetch", () => {
     const client = new SessionClient({ baseUrl: mockUrl, site: "counter" });
     const pending = client.refreshUntil("free-until", () => false, { attempts: 5, intervalMs: 100 });
     setTimeout(() => client.free(), 50);
-    await assert.rejects(pending, { code: "invalid_argument", message: /was freed while refreshUntil waited/ });
+    await assert.rejects(pending, { code: "invalid_argument", message: /was freed during refreshUntil, so it stopped before its next lookup/ });
     await new Promise((resolve) => setTimeout(resolve, 300));
     assert.equal((await requestsFor("counter")).filter((path) => path.endsWith("/free-until")).length, 1);
   });
@@ -641,6 +641,88 @@ describe("SessionClient over Node's fetch", () => {
       code: "invalid_argument",
       message: 'refresh options have no option "fresh"; the options are signal',
     });
+  });
+
+  test("a client works inside a deep reactive proxy", async () => {
+    // As Vue's `reactive` does: reading an object whose tag is "Object"
+    // (class instances included) or an array through the proxy gives a proxy
+    // of it, and other objects (a Set, an AbortController) come back as they are.
+    const wrapped = (value) => ["[object Object]", "[object Array]"].includes(Object.prototype.toString.call(value));
+    const reactive = (target) =>
+      new Proxy(target, {
+        get(object, key, receiver) {
+          const value = Reflect.get(object, key, receiver);
+          return value !== null && typeof value === "object" && wrapped(value) ? reactive(value) : value;
+        },
+      });
+    const state = reactive({ client: new SessionClient({ baseUrl: mockUrl, site: "ok", headers: { "X-Requested-With": "vue" } }) });
+    assert.equal(state.client.baseUrl, mockUrl);
+    const session = await state.client.fetchSession("inside-reactive");
+    assert.equal(session.sessionVariable("requestedWith"), "vue");
+    const calls = [];
+    const unsubscribe = state.client.subscribe((sessionId) => calls.push(sessionId));
+    await state.client.refresh("inside-reactive");
+    unsubscribe();
+    state.client.free();
+    assert.throws(() => state.client.site, { code: "invalid_argument" });
+  });
+
+  test("subscribers hear only of lookups with their headers", async () => {
+    const heard = [];
+    const readerA = new SessionClient({ baseUrl: mockUrl, site: "counter", headers: { "X-Requested-With": "a" } });
+    readerA.subscribe((sessionId) => heard.push(sessionId));
+    const readerB = new SessionClient({ baseUrl: mockUrl, site: "counter", headers: { "X-Requested-With": "b" } });
+    await readerB.fetchSession("heard-by-b-only");
+    assert.deepEqual(heard, []);
+    // The same headers written another way are the same variant.
+    const alsoA = new SessionClient({ baseUrl: mockUrl, site: "counter", headers: new Headers({ "x-requested-with": "a" }) });
+    await alsoA.fetchSession("heard-by-a");
+    assert.deepEqual(heard, ["heard-by-a"]);
+    readerA.free();
+  });
+
+  test("a call after clear starts a new request", async () => {
+    const client = new SessionClient({ baseUrl: mockUrl, site: "delay-200" });
+    const before = client.fetchSession("clear-join");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    client.clear("clear-join");
+    const after = client.fetchSession("clear-join");
+    await Promise.all([before, after]);
+    assert.equal((await requestsFor("delay-200")).filter((path) => path.endsWith("/clear-join")).length, 2);
+  });
+
+  test("clear of another session keeps a lookup's result", async () => {
+    const client = new SessionClient({ baseUrl: mockUrl, site: "delay-200" });
+    const pending = client.fetchSession("clear-other-kept");
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    client.clear("some-other-session");
+    await pending;
+    await client.fetchSession("clear-other-kept");
+    assert.equal((await requestsFor("delay-200")).filter((path) => path.endsWith("/clear-other-kept")).length, 1);
+  });
+
+  test("free ends a refreshUntil wait at once", async () => {
+    const client = new SessionClient({ baseUrl: mockUrl, site: "counter" });
+    const started = Date.now();
+    const pending = client.refreshUntil("free-wait", () => false, { attempts: 3, intervalMs: 5000 });
+    setTimeout(() => client.free(), 200);
+    await assert.rejects(pending, { code: "invalid_argument" });
+    assert.ok(Date.now() - started < 2000, `rejected after ${Date.now() - started} ms`);
+  });
+
+  test("a fetch that resolves to no Response is a network error", async () => {
+    const original = globalThis.fetch;
+    globalThis.fetch = async () => undefined;
+    try {
+      const client = new SessionClient({ baseUrl: mockUrl, site: "ok", retries: 0 });
+      await assert.rejects(client.fetchSession("no-response"), {
+        name: "ZephrSessionError",
+        code: "network",
+        message: /fetch resolved to something that is not a Response/,
+      });
+    } finally {
+      globalThis.fetch = original;
+    }
   });
 
   test("network error hides the session id", async () => {
