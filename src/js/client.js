@@ -358,6 +358,13 @@ const SessionClient = (() => {
   // header name must be.
   const isToken = (name) => /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/.test(name);
 
+  // Quotes a header name for a message, cut before its first character
+  // that no name can hold: a name such as "X-Token: secret" carries a value.
+  const quoteName = (name) => {
+    const bad = name.search(/[^!#$%&'*+\-.^_`|~0-9A-Za-z]/);
+    return quote(bad < 0 ? name : `${name.slice(0, bad)}…`);
+  };
+
   // Returns the items of an iterable, or undefined when the value is not
   // one (or reading its iterator throws). Throws what its iterator throws.
   const itemsOf = (value) => {
@@ -413,7 +420,7 @@ const SessionClient = (() => {
       // The message names the header but never shows its value, which may be a secret.
       const text = get(entry, 1);
       if (typeof text !== "string") {
-        throw invalidArgument(`header ${quote(name)} must have a string value, but it is ${typeName(text)}`);
+        throw invalidArgument(`header ${quoteName(name)} must have a string value, but it is ${typeName(text)}`);
       }
       try {
         probe.append(name, text);
@@ -422,8 +429,9 @@ const SessionClient = (() => {
         // here to say which one is wrong.
         throw invalidArgument(
           isToken(name)
-            ? `header ${quote(name)} has an invalid value; use Latin-1 text without line breaks or NUL characters`
-            : `header ${quote(name)} has an invalid name; use letters, digits and !#$%&'*+-.^_\`|~ only`,
+            ? `header ${quoteName(name)} has an invalid value; use Latin-1 text without line breaks or NUL characters`
+            : `header ${quoteName(name)} has an invalid name, shown up to its first character that a name cannot ` +
+                "hold; use letters, digits and !#$%&'*+-.^_`|~ only",
         );
       }
       headers.push([name, text]);

@@ -384,7 +384,7 @@ describe("lookup", () => {
       // The constructor rejects this URL, so no request is ever sent to it.
       [{ baseUrl: "https://u:TOPSECRET@x.test", site: "www" }, "password"],
       [{ baseUrl: "/z", site: "www", headers: { "X-A": 1 } }, "X-A"],
-      [{ baseUrl: "/z", site: "www", headers: { "bad name": "v" } }, "bad name"],
+      [{ baseUrl: "/z", site: "www", headers: { "bad name": "v" } }, "\"bad…\" has an invalid name"],
       [{ baseUrl: "/z", site: "www", headers: { "X-A": "line\nbreak" } }, "X-A"],
     ];
     const outcomes = await inPage(

@@ -321,8 +321,11 @@ describe("expected answers for the sample documents", () => {
     // The client sends no request here: it rejects the headers when it is
     // created.
     const headerErrors = [
-      [{ "bad name": "x" }, 'header "bad name" has an invalid name; use letters, digits and !#$%&\'*+-.^_`|~ only'],
-      [{ "": "x" }, 'header "" has an invalid name; use letters, digits and !#$%&\'*+-.^_`|~ only'],
+      [{ "bad name": "x" }, 'header "bad…" has an invalid name, shown up to its first character that a name cannot hold; use letters, digits and !#$%&\'*+-.^_`|~ only'],
+      [{ "": "x" }, 'header "" has an invalid name, shown up to its first character that a name cannot hold; use letters, digits and !#$%&\'*+-.^_`|~ only'],
+      // A name that carries a value shows none of it.
+      [{ "X-Token: secret": "x" }, 'header "X-Token…" has an invalid name, shown up to its first character that a name cannot hold; use letters, digits and !#$%&\'*+-.^_`|~ only'],
+      [{ "X-Token: secret": 1 }, 'header "X-Token…" must have a string value, but it is a number'],
       [{ "X-Ok": "line\nbreak" }, 'header "X-Ok" has an invalid value; use Latin-1 text without line breaks or NUL characters'],
       [{ "X-Ok": "snow ☃" }, 'header "X-Ok" has an invalid value; use Latin-1 text without line breaks or NUL characters'],
     ];
