@@ -1,7 +1,7 @@
 //! The decision lines of the log of a client created with `debug: true`:
 //! one `console.debug` line for each decision of a session it fetched,
 //! starting with `[zephr-session]`. The lines for lookups, cache hits,
-//! retries and stale answers are written by `src/js/client.js`.
+//! retries and stale documents are written by `src/js/client.js`.
 
 use wasm_bindgen::prelude::*;
 

@@ -34,7 +34,7 @@ impl JsSession {
         JsSession::shared(Rc::new(inner), None, false)
     }
 
-    /// The document this session answers from, which copies made for the
+    /// The document this session decides on, which copies made for the
     /// client's cache share.
     pub(crate) fn inner(&self) -> &Rc<Session> {
         &self.inner

@@ -3,8 +3,8 @@
 // sends (path encoding, Accept and extra headers), option checks, error codes,
 // statuses and messages, timeouts and abort signals, the shared cache and
 // in-flight lookups, Web Storage entries, retries and Retry-After, stale
-// answers, subscribe, refresh, refreshUntil, clear, prerendering, faulty
-// bodies and redirects, and the debug log.
+// documents after failures, subscribe, refresh, refreshUntil, clear,
+// prerendering, faulty bodies and redirects, and the debug log.
 //
 // The suite starts the mock lookup (tests/mock/server.mjs) and a static
 // server for pkg/ and a blank test page, each on 127.0.0.1 with a free port,

@@ -671,16 +671,16 @@ describe("SessionClient over Node's fetch", () => {
   });
 
   test("subscribers hear only of lookups with their headers", async () => {
-    const heard = [];
+    const notified = [];
     const readerA = new SessionClient({ baseUrl: mockUrl, site: "counter", headers: { "X-Requested-With": "a" } });
-    readerA.subscribe((sessionId) => heard.push(sessionId));
+    readerA.subscribe((sessionId) => notified.push(sessionId));
     const readerB = new SessionClient({ baseUrl: mockUrl, site: "counter", headers: { "X-Requested-With": "b" } });
-    await readerB.fetchSession("heard-by-b-only");
-    assert.deepEqual(heard, []);
+    await readerB.fetchSession("notified-by-b-only");
+    assert.deepEqual(notified, []);
     // The same headers written another way are the same variant.
     const alsoA = new SessionClient({ baseUrl: mockUrl, site: "counter", headers: new Headers({ "x-requested-with": "a" }) });
-    await alsoA.fetchSession("heard-by-a");
-    assert.deepEqual(heard, ["heard-by-a"]);
+    await alsoA.fetchSession("notified-by-a");
+    assert.deepEqual(notified, ["notified-by-a"]);
     readerA.free();
   });
 
