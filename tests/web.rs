@@ -32,12 +32,12 @@ fn property(value: &JsValue, key: &str) -> JsValue {
     }
 }
 
-/// The `code` of a `ZephrSessionError`.
+/// Returns the `code` of a `ZephrSessionError`.
 fn code(error: &JsValue) -> Option<String> {
     property(error, "code").as_string()
 }
 
-/// The `message` of an error, or an empty string.
+/// Returns the `message` of an error, or an empty string.
 fn message(error: &JsValue) -> String {
     property(error, "message").as_string().unwrap_or_default()
 }

@@ -16,14 +16,18 @@
 // The cache, the lookups in flight and the subscribers are shared by every
 // client of the page, so that several widgets, each with its own client,
 // send one request for the same session.
-// The errors this file and src/js/fast_paths.js throw. A `ZephrSessionError`
-// has its fields defined as `to_js_error` in src/js/mod.rs defines them: own
+// Helpers of this file and src/js/fast_paths.js. A `ZephrSessionError` has
+// its fields defined as `to_js_error` in src/js/mod.rs defines them: own
 // properties, so that a setter a page defined on `Error.prototype` or
 // `Object.prototype` cannot change them. `zephrFreedError` is the error for a
-// call on a freed object, or on one that is not of the class: `verb` is
-// "read" for a getter.
-const [zephrSessionError, zephrFreedError] = (() => {
+// call on a freed object, or on one that is not of the class, and `verb` is
+// "read" for a getter. `zephrWellFormed` checks that a text has no lone
+// surrogate.
+const [zephrSessionError, zephrFreedError, zephrWellFormed] = (() => {
   const { defineProperty } = Object;
+  const isWellFormed = String.prototype.isWellFormed;
+  const loneSurrogate = /[\uD800-\uDFFF]/;
+  const wellFormed = isWellFormed ? (text) => isWellFormed.call(text) : (text) => !loneSurrogate.test(text);
   const sessionError = (message, code, status) => {
     const error = new Error(message);
     for (const [key, value] of [
@@ -44,7 +48,7 @@ const [zephrSessionError, zephrFreedError] = (() => {
       undefined,
     );
   };
-  return [sessionError, freedError];
+  return [sessionError, freedError, wellFormed];
 })();
 
 const SessionClient = (() => {
@@ -124,12 +128,8 @@ const SessionClient = (() => {
   const { getPrototypeOf, keys: ownKeys, entries: ownEntries, defineProperty } = Object;
   const { isArray } = Array;
   const objectPrototype = getPrototypeOf({});
-  const isWellFormed = String.prototype.isWellFormed;
-  const loneSurrogate = /[\uD800-\uDFFF]/;
-  const wellFormed = isWellFormed ? (text) => isWellFormed.call(text) : (text) => !loneSurrogate.test(text);
-
-  const sessionError = zephrSessionError;
-  const invalidArgument = (message) => sessionError(message, "invalid_argument", undefined);
+  const wellFormed = zephrWellFormed;
+  const invalidArgument = (message) => zephrSessionError(message, "invalid_argument", undefined);
 
   // The checks below give the same messages as those of src/js/convert.rs,
   // which reads the options of `Session`.
@@ -387,7 +387,8 @@ const SessionClient = (() => {
 
   // Reads the extra headers, from a plain object, a `Headers`, a `Map` or an
   // array of `[name, value]` pairs, and checks each with the platform's
-  // `Headers`, so that a bad name or value fails here and not on every lookup.
+  // `Headers`, so that a bad name or value fails here and not on every
+  // lookup. Returns them as `[name, value]` pairs.
   const readHeaders = (value) => {
     if (value === undefined || value === null) {
       return [];
@@ -410,8 +411,8 @@ const SessionClient = (() => {
     if (!plain) {
       throw invalidArgument(`headers must be ${expected}, but it is ${instanceDescription(value)}`);
     }
-    const probe = new Headers();
-    const headers = [];
+
+    const headers = new Headers();
     for (const entry of entries) {
       const name = get(entry, 0);
       if (typeof name !== "string") {
@@ -423,7 +424,7 @@ const SessionClient = (() => {
         throw invalidArgument(`header ${quoteName(name)} must have a string value, but it is ${typeName(text)}`);
       }
       try {
-        probe.append(name, text);
+        headers.append(name, text);
       } catch {
         // The platform rejects both in one error, so the name is checked
         // here to say which one is wrong.
@@ -434,9 +435,11 @@ const SessionClient = (() => {
                 "hold; use letters, digits and !#$%&'*+-.^_`|~ only",
         );
       }
-      headers.push([name, text]);
     }
-    return headers;
+    // As the platform lists them: names in lower case and in order, and a
+    // repeated name's values joined. So the same headers written another way
+    // give the same list, which the cache keys rely on.
+    return [...headers];
   };
 
   const abortedOf =
@@ -524,11 +527,13 @@ const SessionClient = (() => {
       );
     }
     checkOptionNames(options, "SessionClient options", OPTION_NAMES);
+
     const option = (name) => readOption(options, name);
     const baseUrl = requiredString(option("baseUrl"), "baseUrl");
     checkEndpoint(baseUrl, undefined, hasPageUrl());
     const site = requiredString(option("site"), "site");
     checkEndpoint(undefined, site, true);
+
     const retryBaseMs = readNumber(option("retryBaseMs"), "retryBaseMs", 200, 0, MAX_TIMER_MS);
     const retryMaxMs = readNumber(option("retryMaxMs"), "retryMaxMs", 5000, 0, MAX_TIMER_MS);
     const credentials = ["same-origin", "omit", "include"][
@@ -545,14 +550,13 @@ const SessionClient = (() => {
     ];
     const cacheTtlMs = readNumber(option("cacheTtlMs"), "cacheTtlMs", 60000, 0, MAX_TIMER_MS);
     const staleOnError = readChoice(option("onError"), "onError", ["throw", "stale"], '"throw" or "stale"') === 1;
+
     // What, besides the session id, can change the document a lookup
     // returns: the cookie and headers sent with it. Clients that differ in
     // it share no cached document, request or subscriber, so that a server
     // whose clients send different readers' cookies never gives one reader's
-    // session to another. The platform's `Headers` lists the headers with
-    // lower-case names in order, so the same headers written another way
-    // make the same variant.
-    const variant = JSON.stringify([credentials, [...new Headers(headers)]]);
+    // session to another.
+    const variant = JSON.stringify([credentials, headers]);
     return {
       baseUrl,
       site,
@@ -628,7 +632,7 @@ const SessionClient = (() => {
   const lastClears = new Map();
 
 
-  // The debug log: one line per lookup, cache hit, retry and stale answer.
+  // The debug log: one line per lookup, cache hit, retry and stale document.
   // A line names the site and the first characters of the session id (half
   // of a short one), never the whole id, a header or an error message,
   // because those can carry credentials.
@@ -691,8 +695,8 @@ const SessionClient = (() => {
   };
 
   // Returns the cached `{ fetchedAt, session }` of `key`: a fresh one, or
-  // with `anyAge` one of any age, for a stale answer. An expired entry is
-  // deleted unless the client keeps them for stale answers, and a corrupt
+  // with `anyAge` one of any age, to stand in for a failed lookup. An expired
+  // entry is deleted unless the client keeps them for that, and a corrupt
   // or foreign stored entry is always deleted.
   const cached = (settings, { key, cacheKey, storageKey, sessionId }, anyAge) => {
     if (settings.cache === CACHE_NONE) {
@@ -700,6 +704,7 @@ const SessionClient = (() => {
     }
     const usable = (entry) => anyAge || isFresh(entry, settings.cacheTtlMs);
     const deleteExpired = !anyAge && !settings.staleOnError;
+
     const inMemory = memory.get(key);
     if (inMemory !== undefined) {
       if (usable(inMemory)) {
@@ -712,6 +717,7 @@ const SessionClient = (() => {
     if (settings.cache < CACHE_SESSION_STORAGE) {
       return undefined;
     }
+
     const storage = openStorage(settings.cache);
     let text;
     try {
@@ -734,7 +740,7 @@ const SessionClient = (() => {
     try {
       storage.removeItem(storageKey);
     } catch {
-      // A storage that throws keeps its entry; reading it again fails the same way.
+      // A storage that throws keeps its entry, and reading it fails the same way again.
     }
     return undefined;
   };
@@ -792,8 +798,8 @@ const SessionClient = (() => {
 
   // Waits `delay` ms, or until one of the signals aborts; resolves to false
   // when one did. A signal may be undefined.
-  const sleep = (delay, ...given) => {
-    const signals = given.filter((signal) => signal !== undefined);
+  const sleep = (delay, ...maybeSignals) => {
+    const signals = maybeSignals.filter((signal) => signal !== undefined);
     if (signals.some((signal) => signal.aborted)) {
       return Promise.resolve(false);
     }
@@ -839,14 +845,14 @@ const SessionClient = (() => {
         return `${error.name}: ${error.message}`;
       }
     } catch {
-      // An error whose fields throw says no more than the fallback.
+      // An error whose fields throw gets the fallback text.
     }
     return fallback;
   };
 
   // Reads a response body chunk by chunk and stops, cancelling the stream,
   // as soon as it would pass `maxBytes`, so no more than that is buffered.
-  // Resolves to the bytes, or to a string that says why reading failed, or
+  // Resolves to the bytes, or to a string that gives why reading failed, or
   // to null when the body is too large.
   const readBody = async (body, maxBytes) => {
     const reader = body.getReader();
@@ -1002,7 +1008,7 @@ const SessionClient = (() => {
     }
   };
 
-  // Fetches and parses the document, caches it and tells the subscribers.
+  // Fetches and parses the document, caches it and notifies the subscribers.
   const fetchDocument = async (settings, plan, signal) => {
     const clearsAtStart = clears;
     const { sessionId, key, url } = plan;
@@ -1085,7 +1091,7 @@ const SessionClient = (() => {
     // changes no other caller's.
     const { error } = result;
     if (error !== undefined) {
-      throw error.name === "ZephrSessionError" ? sessionError(error.message, error.code, error.status) : error;
+      throw error.name === "ZephrSessionError" ? zephrSessionError(error.message, error.code, error.status) : error;
     }
     return result.session;
   };
@@ -1115,7 +1121,7 @@ const SessionClient = (() => {
     try {
       return share.call(await waitFor(settings, flight, signal), undefined, settings.debug);
     } catch (error) {
-      // A 404 is never answered stale, because the session no longer exists.
+      // A 404 never gets a stale document, because the session no longer exists.
       const eligible = settings.staleOnError && error.code !== "aborted" && error.code !== "not_found" && error.code !== "invalid_argument";
       const stale = eligible ? cached(settings, plan, true) : undefined;
       if (stale === undefined) {
@@ -1183,6 +1189,7 @@ const SessionClient = (() => {
       const attempts = readInteger(readOption(read, "attempts"), "attempts", 5, 1, 1000);
       const intervalMs = readNumber(readOption(read, "intervalMs"), "intervalMs", 1000, 0, MAX_TIMER_MS);
       plan.signal = readSignal(readOption(read, "signal"));
+
       const state = this[STATE];
       let last;
       for (let attempt = 0; attempt < attempts; attempt += 1) {
@@ -1223,14 +1230,14 @@ const SessionClient = (() => {
     }
 
     subscribe(callback) {
-      settingsOf(this, "subscribe");
+      const { variant } = settingsOf(this, "subscribe");
       const { subscriptions } = this[STATE];
       if (typeof callback !== "function") {
         throw invalidArgument(`subscribe expects a function, but got ${typeName(callback)}`);
       }
       // One entry per subscription, so that subscribing one callback twice
       // needs two calls to unsubscribe.
-      const subscriber = { callback, variant: this[STATE].settings.variant };
+      const subscriber = { callback, variant };
       subscribers.add(subscriber);
       subscriptions.add(subscriber);
       return () => {
@@ -1250,8 +1257,9 @@ const SessionClient = (() => {
       const inMemory = id === undefined ? cacheKey : `${cacheKey}\n`;
       clears += 1;
       lastClears.set(inMemory, clears);
+
       // A call after this one starts a new request instead of joining one
-      // that started before; that one finishes for those who wait for it.
+      // that started before, which still finishes for those who wait for it.
       for (const map of [memory, lastSeen, inFlight]) {
         for (const key of [...map.keys()]) {
           if (key.startsWith(inMemory)) {
@@ -1259,6 +1267,7 @@ const SessionClient = (() => {
           }
         }
       }
+
       const matches =
         id === undefined
           ? (key, start) => key.startsWith(start)

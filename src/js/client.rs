@@ -45,7 +45,7 @@ impl JsSession {
 
     /// Checks the `baseUrl` and the `site` of a new client, each when given,
     /// in two calls so that the client reads its options in order.
-    /// `has_page_url` says whether the host has a page URL (`location`) that
+    /// `has_page_url` is whether the host has a page URL (`location`) that
     /// a relative `baseUrl` resolves against.
     ///
     /// # Errors
@@ -204,8 +204,8 @@ impl JsSession {
     }
 
     /// Parses a small document and has the quick paths decide on it, so that
-    /// V8 compiles them while the first request is on the network; see
-    /// `warm_up` in `src/js/mod.rs`. Later calls do nothing.
+    /// V8 compiles them while the first request is on the network. Later
+    /// calls do nothing; see `warm_up` in `src/js/mod.rs`.
     #[doc(hidden)]
     #[wasm_bindgen(js_name = __warmUp, skip_typescript)]
     pub fn warm_up() {
@@ -213,8 +213,8 @@ impl JsSession {
     }
 
     /// Returns a new session that shares this one's document, as the cache
-    /// hands it to a caller: `staleError` is the error of the failed lookup
-    /// it answers (or `undefined`), and `debug` whether its decisions log.
+    /// hands it to a caller. `staleError` is the error of the failed lookup
+    /// it replaces (or `undefined`), and `debug` whether its decisions log.
     #[doc(hidden)]
     #[wasm_bindgen(js_name = __share, skip_typescript)]
     pub fn share(&self, stale_error: JsValue, debug: bool) -> JsSession {
@@ -227,8 +227,8 @@ impl JsSession {
     /// # Errors
     ///
     /// `invalid_response` with status 200 when the body is not a JSON
-    /// object; when `contentType` is given and is not JSON, the message says
-    /// the lookup answered with a page of that type.
+    /// object. When `contentType` is given and is not JSON, the message names
+    /// the type of page the lookup returned.
     #[doc(hidden)]
     #[wasm_bindgen(js_name = __fromBody, skip_typescript)]
     pub fn from_body(

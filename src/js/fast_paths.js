@@ -64,11 +64,7 @@
   // An id with a lone surrogate is an error, which the glue's method reports.
   // Only a text with a character past ASCII can have one, so `writeScratch`
   // checks those alone.
-  const isWellFormed = String.prototype.isWellFormed;
-  const loneSurrogate = /[\uD800-\uDFFF]/;
-  const wellFormed = isWellFormed
-    ? (text) => isWellFormed.call(text)
-    : (text) => !loneSurrogate.test(text);
+  const wellFormed = zephrWellFormed;
   // Whether the quick path may take an id: a non-empty string.
   const usable = (id) => typeof id === "string" && id !== "";
   // The maximum length of a quick call's ids together, in UTF-16 units, so

@@ -34,8 +34,8 @@ impl JsSession {
         JsSession::shared(Rc::new(inner), None, false)
     }
 
-    /// The document this session decides on, which copies made for the
-    /// client's cache share.
+    /// Returns the document this session decides on, which the copies made
+    /// for the client's cache share.
     pub(crate) fn inner(&self) -> &Rc<Session> {
         &self.inner
     }

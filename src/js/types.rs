@@ -202,7 +202,7 @@ export interface RefreshUntilResult {
 /**
  * Fetches reader sessions from a lookup endpoint, with a cache shared by
  * every client of the page, one request per session at a time, retries,
- * stale answers, refreshes and change events.
+ * stale documents after failures, refreshes and change events.
  */
 export class SessionClient {
   /**
@@ -226,7 +226,7 @@ export class SessionClient {
    *   until it is shown.
    * - `maxBytes` (1048576): the largest document body read; a larger one
    *   fails as `invalid_response` without being buffered whole.
-   * - `debug` (false): logs each lookup, cache hit, retry, stale answer
+   * - `debug` (false): logs each lookup, cache hit, retry, stale document
    *   and decision with `console.debug`, prefixed `[zephr-session]`.
    *
    * Throws `invalid_argument` naming the option that is missing or wrong.
@@ -260,9 +260,9 @@ export class SessionClient {
    * until the new entitlement shows. Options: `attempts` (default 5),
    * `intervalMs` (default 1000) between attempts, and `signal`.
    *
-   * Resolves to `{ session, satisfied }` with the last session fetched;
-   * rejects when no attempt fetched a session (with the last error), when
-   * the predicate throws, or when `signal` aborts.
+   * Resolves to `{ session, satisfied }` with the last session fetched.
+   * Rejects with the last error when no attempt fetched a session, and
+   * also when the predicate throws or `signal` aborts.
    */
   refreshUntil(
     sessionId: string | undefined | null,
@@ -270,12 +270,12 @@ export class SessionClient {
     options?: RefreshUntilOptions,
   ): Promise<RefreshUntilResult>;
   /**
-   * Calls `callback(sessionId, session, source)` each time a document that
-   * a client of the page with the same `credentials` and `headers` fetched
-   * differs from the one before for that session (by content, which
-   * includes `v` and `last_updated`), and for the first one fetched; never
-   * for a cache hit. `source` names the fetching client's `baseUrl` and
-   * `site`. Returns a function that unsubscribes; `free()` ends the
+   * Calls `callback(sessionId, session, source)` each time a client of the
+   * page with the same `credentials` and `headers` fetches a document that
+   * differs from the one before for that session, or the first one. The
+   * comparison is by content, which includes `v` and `last_updated`, and a
+   * cache hit calls nothing. `source` names the fetching client's `baseUrl`
+   * and `site`. Returns a function that unsubscribes; `free()` ends the
    * client's subscriptions too.
    *
    * Throws `invalid_argument` when `callback` is not a function.

@@ -1,10 +1,12 @@
 // Browser tests of `SessionClient` through its public JavaScript API, called
-// as a page calls it, in headless Chromium. They check the request the client
-// sends (path encoding, Accept and extra headers), option checks, error codes,
-// statuses and messages, timeouts and abort signals, the shared cache and
-// in-flight lookups, Web Storage entries, retries and Retry-After, stale
-// documents after failures, subscribe, refresh, refreshUntil, clear,
-// prerendering, faulty bodies and redirects, and the debug log.
+// as a page calls it, in headless Chromium. They check:
+// - the request the client sends: path encoding, Accept and extra headers;
+// - option checks, error codes, statuses and messages;
+// - timeouts, abort signals, retries and Retry-After;
+// - the shared cache, lookups in flight and Web Storage entries;
+// - stale documents after failures, subscribe, refresh, refreshUntil, clear
+//   and prerendering;
+// - faulty bodies, redirects and the debug log.
 //
 // The suite starts the mock lookup (tests/mock/server.mjs) and a static
 // server for pkg/ and a blank test page, each on 127.0.0.1 with a free port,
