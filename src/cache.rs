@@ -5,6 +5,9 @@
 //! does, and the key inside the entry must equal the storage key, so an
 //! entry written by another version or copied under another key is ignored.
 
+use alloc::format;
+use alloc::string::String;
+
 use crate::json::{self, Map, Value};
 
 use crate::url::encode_uri_component;
@@ -45,7 +48,11 @@ pub fn encode_entry(cache_key: &str, fetched_at_ms: f64, document: &Map) -> Stri
     // Written as text, so that the document is not copied into an entry
     // object first. A timestamp is never negative, and a fraction of a
     // millisecond does not change whether an entry is fresh.
-    let fetched_at = fetched_at_ms.max(0.0).round() as u64;
+    // `f64::round` is in the standard library, which the module is built
+    // without; the casts saturate, and NaN reads as 0.
+    let fetched_at = fetched_at_ms.max(0.0);
+    let whole = fetched_at as u64;
+    let fetched_at = whole + u64::from(fetched_at - whole as f64 >= 0.5);
     let mut entry = format!("{{\"format\":{CACHE_FORMAT},\"key\":");
     json::write_string(cache_key, &mut entry);
     entry.push_str(&format!(",\"fetchedAt\":{fetched_at},\"document\":"));

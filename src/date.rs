@@ -5,7 +5,7 @@
 //! Zephr documents use ISO 8601, sometimes with a zone id appended, as in
 //! `2024-02-08T08:48:33.056008906Z[UTC]`. Both parse to a [`Timestamp`].
 
-use std::fmt;
+use core::fmt;
 
 /// Milliseconds since the Unix epoch, in UTC, as JavaScript's `Date` counts them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -25,6 +25,15 @@ impl Timestamp {
         (-MAX_JS_DATE_MS..=MAX_JS_DATE_MS)
             .contains(&ms)
             .then_some(Timestamp(ms))
+    }
+
+    /// Returns the timestamp of the whole millisecond at or before `ms`, a
+    /// finite number of milliseconds that a JavaScript `Date` can hold, as
+    /// `Math.floor` would. `f64::floor` is in the standard library, which the
+    /// module is built without.
+    pub fn floor(ms: f64) -> Timestamp {
+        let whole = ms as i64;
+        Timestamp(whole - i64::from(whole as f64 > ms))
     }
 
     /// Milliseconds since the Unix epoch.
@@ -316,9 +325,29 @@ impl<'a> Cursor<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::string::String;
+    use std::string::ToString;
 
     fn iso(text: &str) -> Option<String> {
         parse_date(text).map(|timestamp| timestamp.to_string())
+    }
+
+    #[test]
+    fn floor_rounds_toward_negative_infinity() {
+        let cases = [
+            (0.0, 0),
+            (1.9, 1),
+            (-1.1, -2),
+            (-0.5, -1),
+            (-3.0, -3),
+            (1.7e12 + 0.25, 1_700_000_000_000),
+        ];
+        for (ms, expected) in cases {
+            assert_eq!(Timestamp::floor(ms), Timestamp(expected), "{ms}");
+        }
+        let largest = MAX_JS_DATE_MS as f64;
+        assert_eq!(Timestamp::floor(largest), Timestamp(MAX_JS_DATE_MS));
+        assert_eq!(Timestamp::floor(-largest), Timestamp(-MAX_JS_DATE_MS));
     }
 
     #[test]

@@ -1,6 +1,9 @@
 //! The crate's one error type, shared by the pure rules and the JavaScript layer.
 
-use std::fmt;
+use alloc::format;
+use alloc::string::String;
+
+use core::fmt;
 
 use crate::json::Quoted;
 
@@ -148,7 +151,7 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {}
+impl core::error::Error for Error {}
 
 #[cfg(test)]
 mod tests {

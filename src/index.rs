@@ -17,7 +17,11 @@
 //! which a key lands more than [`MAX_PROBES`] slots from its hash's slot
 //! keeps no hash table, and its lookups take the binary search.
 
-use std::cell::Cell;
+use alloc::boxed::Box;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use core::cell::Cell;
 
 /// Keys in ascending order, each with its position in the list it indexes.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -263,6 +267,10 @@ pub(crate) fn sorted_by_key<T>(items: Vec<T>, key: impl Fn(&T) -> &str) -> Vec<T
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::boxed::Box;
+    use std::string::String;
+    use std::vec::Vec;
+    use std::{format, vec};
 
     #[test]
     fn first_entry_of_a_repeated_key_wins() {

@@ -20,7 +20,14 @@
 //! Arrays and objects nested more than [`MAX_DEPTH`] deep, counting the
 //! outermost, are rejected, so deep nesting cannot exhaust the stack.
 
-use std::ops::Index as IndexOp;
+use alloc::borrow::ToOwned;
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::string::ToString;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use core::ops::Index as IndexOp;
 
 use crate::index::Index;
 
@@ -261,7 +268,7 @@ impl Number {
 
 impl Map {
     /// Makes an empty object.
-    pub fn new() -> Self {
+    pub const fn new() -> Self {
         Map(Vec::new())
     }
 
@@ -289,7 +296,7 @@ impl Map {
                 continue;
             };
             let value = match entries.get_mut(position) {
-                Some((_, value)) => std::mem::replace(value, Value::Null),
+                Some((_, value)) => core::mem::replace(value, Value::Null),
                 None => continue,
             };
             if let Some((_, slot)) = entries.get_mut(first_position) {
@@ -395,8 +402,8 @@ impl IndexOp<&str> for Map {
 /// escaping tables cost the module about 5 KB.
 pub(crate) struct Quoted<'a>(pub(crate) &'a str);
 
-impl std::fmt::Display for Quoted<'_> {
-    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl core::fmt::Display for Quoted<'_> {
+    fn fmt(&self, formatter: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         let mut quoted = String::with_capacity(self.0.len() + 2);
         write_string(self.0, &mut quoted);
         formatter.write_str(&quoted)
@@ -685,7 +692,7 @@ impl Parser<'_> {
             return Ok(Value::Null);
         }
         // The token is ASCII, so it is UTF-8.
-        let text = std::str::from_utf8(token).map_err(|_| "invalid number")?;
+        let text = core::str::from_utf8(token).map_err(|_| "invalid number")?;
         Ok(Value::Number(Number(Box::from(text))))
     }
 
@@ -781,6 +788,11 @@ fn saturating_exponent(text: &[u8]) -> i64 {
 #[cfg(all(test, not(target_arch = "wasm32")))]
 mod tests {
     use super::*;
+    use std::borrow::ToOwned;
+    use std::format;
+    use std::string::String;
+    use std::string::ToString;
+    use std::vec::Vec;
 
     #[test]
     fn quoted_text_escapes_as_json_stringify() {
@@ -994,7 +1006,7 @@ mod tests {
 
     #[test]
     fn overflow_threshold_is_exact() {
-        let threshold = std::str::from_utf8(OVERFLOW_THRESHOLD).unwrap();
+        let threshold = core::str::from_utf8(OVERFLOW_THRESHOLD).unwrap();
         assert_eq!(threshold.len(), 309);
         // The last digit 2 becomes 1: one less than the threshold.
         let below = format!("{}1", &threshold[..308]);

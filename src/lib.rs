@@ -12,6 +12,15 @@
 //! is not affiliated with Zephr or Zuora.
 
 #![deny(missing_docs)]
+// The crate names what it takes from `core` and `alloc`, on every target.
+// The standard library is linked for the host (its tests and the server)
+// and, with the `std` feature, for test harnesses on wasm32; the module
+// itself is built without it and has the panic handler of `js::panic`.
+#![no_std]
+
+extern crate alloc;
+#[cfg(any(not(target_arch = "wasm32"), feature = "std"))]
+extern crate std;
 
 // The cache and retry policies serve only the wasm client, but are plain Rust
 // so that the host tests cover them.

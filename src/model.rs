@@ -1,7 +1,11 @@
 //! The session document as typed values, read by the tolerant rules in [`crate::read`].
 
+use alloc::boxed::Box;
+use alloc::string::String;
+use alloc::vec::Vec;
+
 use crate::date::Timestamp;
-use std::cell::OnceCell;
+use core::cell::OnceCell;
 
 use crate::index::{Index, Key};
 use crate::json::{Map, Value};

@@ -4,7 +4,13 @@
 //! type is read as absent and adds one warning that starts with its path.
 //! Only a document that is not a JSON object fails.
 
-use std::borrow::Cow;
+use alloc::borrow::ToOwned;
+use alloc::format;
+use alloc::string::String;
+use alloc::string::ToString;
+use alloc::vec::Vec;
+
+use alloc::borrow::Cow;
 
 use crate::date::{parse_date, Timestamp};
 use crate::error::Error;
@@ -60,7 +66,7 @@ impl Session {
     /// `invalid_response` when the bytes are not UTF-8, or when
     /// [`Session::parse`] fails on the text.
     pub fn from_slice(bytes: &[u8], session_id: Option<&str>) -> Result<Session, Error> {
-        let text = std::str::from_utf8(bytes).map_err(|error| {
+        let text = core::str::from_utf8(bytes).map_err(|error| {
             Error::invalid_response(format!(
                 "the session document is not valid UTF-8 (invalid byte at offset {}); check \
                  that the lookup endpoint sends UTF-8 JSON",
@@ -125,7 +131,7 @@ fn reserve_memory(text: &str) {
     // A failed reservation only means that memory grows step by step.
     if reserve.try_reserve_exact(size).is_ok() {
         // Keeps the compiler from removing an allocation that is never used.
-        std::hint::black_box(&reserve);
+        core::hint::black_box(&reserve);
     }
 }
 
@@ -305,7 +311,7 @@ impl Reader {
         let Some((written, number)) = value
             .as_number()
             .map(|number| (number, number.as_f64()))
-            .filter(|(_, number)| number.fract() == 0.0)
+            .filter(|(_, number)| number % 1.0 == 0.0)
         else {
             self.wrong_type(path, "an integer", value);
             return None;
@@ -360,11 +366,11 @@ impl Reader {
     /// Reads an object. An empty array reads as an empty object without a
     /// warning, because the upstream documentation shows `[]` for empty maps.
     fn map<'v>(&mut self, path: &str, value: Option<&'v Value>) -> Option<&'v Map> {
-        static EMPTY: std::sync::OnceLock<Map> = std::sync::OnceLock::new();
+        static EMPTY: Map = Map::new();
         match value? {
             Value::Null => None,
             Value::Object(map) => Some(map),
-            Value::Array(items) if items.is_empty() => Some(EMPTY.get_or_init(Map::new)),
+            Value::Array(items) if items.is_empty() => Some(&EMPTY),
             other => {
                 self.wrong_type(path, "an object", other);
                 None

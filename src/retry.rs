@@ -18,7 +18,7 @@ pub fn is_retryable(error: &Error) -> bool {
 /// exponential backoff with full jitter, a uniformly random delay between 0
 /// and `min(max_ms, base_ms * 2^retry)`. `random` is a number in `[0, 1)`.
 pub fn backoff_delay_ms(retry: u32, base_ms: f64, max_ms: f64, random: f64) -> f64 {
-    let ceiling = (base_ms * 2f64.powi(retry.min(52) as i32)).min(max_ms);
+    let ceiling = (base_ms * (1u64 << retry.min(52)) as f64).min(max_ms);
     (ceiling * random.clamp(0.0, 1.0)).max(0.0)
 }
 

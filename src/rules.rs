@@ -1,5 +1,9 @@
 //! Access decisions, remaining credits, bundles and the reader's state: the queries a paywall makes.
 
+use alloc::borrow::ToOwned;
+use alloc::string::String;
+use alloc::string::ToString;
+
 use crate::date::Timestamp;
 use crate::error::Error;
 use crate::index::Key;
@@ -451,6 +455,7 @@ impl Session {
 mod tests {
     use super::*;
     use std::collections::HashMap;
+    use std::vec::Vec;
 
     /// Looks the ids up as the package's JavaScript does, in maps of the
     /// recorded ids and the entitlements, and applies [`Session::verdict_at`].

@@ -1,5 +1,8 @@
 //! The lookup URL, built so that no site or session id can change its path.
 
+use alloc::format;
+use alloc::string::String;
+
 use crate::error::Error;
 use crate::json::Quoted;
 

@@ -11,7 +11,11 @@
 //! error. The package's JavaScript removes these methods from `Session` when
 //! the module loads, so callers never see them.
 
-use std::rc::Rc;
+use alloc::format;
+use alloc::string::String;
+use alloc::string::ToString;
+
+use alloc::rc::Rc;
 
 use js_sys::Array;
 use wasm_bindgen::prelude::*;

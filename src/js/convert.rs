@@ -1,19 +1,20 @@
 //! Small conversions between JavaScript values and Rust values.
 
-use std::cell::RefCell;
+use alloc::borrow::ToOwned;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
 
 use js_sys::{Array, Date, JsString, Object, Reflect};
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 
-use super::invalid_argument;
+use super::{invalid_argument, Local};
 use crate::date::Timestamp;
 use crate::json::Quoted;
 
-thread_local! {
-    /// The JavaScript strings of [`interned`].
-    static INTERNED: RefCell<Vec<(&'static str, JsValue)>> = const { RefCell::new(Vec::new()) };
-}
+/// The JavaScript strings of [`interned`].
+static INTERNED: Local<Vec<(&'static str, JsValue)>> = Local::new(Vec::new());
 
 /// Returns the JavaScript string of a fixed Rust string, made on first use
 /// and reused after. Decoding a string out of wasm memory costs more than
@@ -25,7 +26,7 @@ pub(crate) fn interned(text: &'static str) -> JsValue {
         };
         // The same literal has the same address, which is faster to compare
         // than its text; another copy of a text only adds an entry.
-        if let Some((_, value)) = cache.iter().find(|(known, _)| std::ptr::eq(*known, text)) {
+        if let Some((_, value)) = cache.iter().find(|(known, _)| core::ptr::eq(*known, text)) {
             return value.clone();
         }
         let value = JsValue::from_str(text);
@@ -249,9 +250,11 @@ pub(crate) fn check_option_names(
     Ok(())
 }
 
-thread_local! {
+#[wasm_bindgen]
+extern "C" {
     /// This realm's `Object.prototype`.
-    static OBJECT_PROTOTYPE: JsValue = Object::get_prototype_of(&Object::new()).into();
+    #[wasm_bindgen(thread_local_v2, js_namespace = Object, js_name = prototype)]
+    static OBJECT_PROTOTYPE: JsValue;
 }
 
 /// Returns whether `value`, an object, is a plain object: one whose

@@ -3,6 +3,8 @@
 //! starting with `[zephr-session]`. The lines for lookups, cache hits,
 //! retries and stale documents are written by `src/js/client.js`.
 
+use alloc::format;
+
 use wasm_bindgen::prelude::*;
 
 use crate::json::Quoted;

@@ -3,16 +3,20 @@
 //! This layer only converts between JavaScript values and the pure model;
 //! every rule lives in the plain-Rust modules.
 
+use alloc::string::String;
+
 mod client;
 mod convert;
 mod debug;
+#[cfg(not(feature = "std"))]
 mod panic;
 mod session;
 mod types;
 
 pub use session::JsSession;
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use core::cell::RefCell;
+use core::sync::atomic::{AtomicBool, Ordering};
 
 use js_sys::{Function, Reflect, Symbol};
 use wasm_bindgen::prelude::*;
@@ -111,4 +115,31 @@ pub(crate) fn to_js_error(error: Error) -> JsValue {
 #[cold]
 pub(crate) fn invalid_argument(message: String) -> JsValue {
     to_js_error(Error::new(ErrorCode::InvalidArgument, message))
+}
+
+#[cfg(target_feature = "atomics")]
+compile_error!(
+    "the module keeps state in statics of `Local`, which assume one thread: build without atomics"
+);
+
+/// A value that the module keeps between calls, in a `static`. The module
+/// is built without atomics, so it runs on one thread and no other thread
+/// can reach the value. This replaces `thread_local!`, which needs the
+/// standard library.
+pub(crate) struct Local<T>(RefCell<T>);
+
+// SAFETY: without atomics, wasm32 runs the module on one thread only (the
+// build fails above otherwise), so the cell is never shared between threads.
+unsafe impl<T> Sync for Local<T> {}
+
+impl<T> Local<T> {
+    /// Holds `value`.
+    pub(crate) const fn new(value: T) -> Self {
+        Local(RefCell::new(value))
+    }
+
+    /// Calls `f` with the cell, which `f` borrows as it needs.
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&RefCell<T>) -> R) -> R {
+        f(&self.0)
+    }
 }

@@ -1,7 +1,11 @@
 //! `Session`: a session document and every query a paywall makes of it.
 
-use std::cell::RefCell;
-use std::rc::Rc;
+use alloc::borrow::ToOwned;
+use alloc::format;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use alloc::rc::Rc;
 
 use js_sys::{Array, Date, Object, JSON};
 use wasm_bindgen::prelude::*;
@@ -11,7 +15,7 @@ use super::convert::{
     parse_own_json, plain_object, read_option, required_string, set, to_date, to_optional_date,
     to_optional_number, to_optional_string, to_string_array, type_name,
 };
-use super::{debug, invalid_argument, to_js_error};
+use super::{debug, invalid_argument, to_js_error, Local};
 use crate::date::{Timestamp, MAX_JS_DATE_MS};
 use crate::error::Error;
 use crate::model::{Credit, Meter, Session, SessionEntry};
@@ -30,7 +34,6 @@ pub struct JsSession {
 
 impl JsSession {
     fn new(inner: Session) -> Self {
-        super::panic::install_panic_hook();
         JsSession::shared(Rc::new(inner), None, false)
     }
 
@@ -412,7 +415,7 @@ impl JsSession {
                 "now is an invalid date; pass a valid Date or leave it out".to_owned(),
             ));
         }
-        Ok(self.inner.is_expired(Timestamp(millis.floor() as i64)))
+        Ok(self.inner.is_expired(Timestamp::floor(millis)))
     }
 
     /// Returns whether this document is a cached one that answered a failed
@@ -459,13 +462,14 @@ impl JsSession {
         if self.debug {
             return SLOW_PATH;
         }
-        SCRATCH.with_borrow(|bytes| {
-            let Some(content_id) = scratch_str(bytes, 0, content_len) else {
+        SCRATCH.with(|bytes| {
+            let bytes = bytes.borrow();
+            let Some(content_id) = scratch_str(&bytes, 0, content_len) else {
                 return SLOW_PATH;
             };
             let entitlement_id = match usize::try_from(entitlement_len) {
                 Err(_) => None,
-                Ok(length) => match scratch_str(bytes, content_len, length) {
+                Ok(length) => match scratch_str(&bytes, content_len, length) {
                     Some(id) => Some(id),
                     None => return SLOW_PATH,
                 },
@@ -563,7 +567,8 @@ impl JsSession {
     #[doc(hidden)]
     #[wasm_bindgen(js_name = __scratch, skip_typescript)]
     pub fn scratch(length: usize) -> usize {
-        SCRATCH.with_borrow_mut(|bytes| {
+        SCRATCH.with(|bytes| {
+            let mut bytes = bytes.borrow_mut();
             let more = length.saturating_sub(bytes.len());
             // Reserving can fail where `resize` would abort, and an abort here
             // would leave the buffer borrowed for the rest of the page.
@@ -793,14 +798,12 @@ fn code_source(code: u32) -> Option<Source> {
     })
 }
 
-thread_local! {
-    /// The buffer to which the package's JavaScript writes the ids of a quick
-    /// call, as UTF-8.
-    static SCRATCH: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
-}
+/// The buffer to which the package's JavaScript writes the ids of a quick
+/// call, as UTF-8.
+static SCRATCH: Local<Vec<u8>> = Local::new(Vec::new());
 
 /// Reads `length` bytes of the scratch buffer from `start` as text.
 fn scratch_str(bytes: &[u8], start: usize, length: usize) -> Option<&str> {
     let end = start.checked_add(length)?;
-    std::str::from_utf8(bytes.get(start..end)?).ok()
+    core::str::from_utf8(bytes.get(start..end)?).ok()
 }
