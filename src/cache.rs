@@ -5,7 +5,6 @@
 //! does, and the key inside the entry must equal the storage key, so an
 //! entry written by another version or copied under another key is ignored.
 
-use alloc::format;
 use alloc::string::String;
 
 use crate::json::{self, Map, Value};
@@ -21,26 +20,28 @@ pub const STORAGE_PREFIX: &str = "zephr-session:";
 /// Returns the cache key of a session: base URL, site and session id, each
 /// percent-encoded so that no part can pass for another.
 pub fn cache_key(base_url: &str, site: &str, session_id: &str) -> String {
-    format!(
-        "{}|{}|{}",
+    text!(
         encode_uri_component(base_url),
+        "|",
         encode_uri_component(site),
+        "|",
         encode_uri_component(session_id)
     )
 }
 
 /// Returns the prefix that every cache key of one base URL and site starts with.
 pub fn cache_key_prefix(base_url: &str, site: &str) -> String {
-    format!(
-        "{}|{}|",
+    text!(
         encode_uri_component(base_url),
-        encode_uri_component(site)
+        "|",
+        encode_uri_component(site),
+        "|"
     )
 }
 
 /// Returns the Web Storage key for a cache key.
 pub fn storage_key(cache_key: &str) -> String {
-    format!("{STORAGE_PREFIX}{cache_key}")
+    text!(STORAGE_PREFIX, cache_key)
 }
 
 /// Serializes a cache entry for Web Storage.
@@ -53,9 +54,9 @@ pub fn encode_entry(cache_key: &str, fetched_at_ms: f64, document: &Map) -> Stri
     let fetched_at = fetched_at_ms.max(0.0);
     let whole = fetched_at as u64;
     let fetched_at = whole + u64::from(fetched_at - whole as f64 >= 0.5);
-    let mut entry = format!("{{\"format\":{CACHE_FORMAT},\"key\":");
+    let mut entry = text!("{\"format\":", CACHE_FORMAT, ",\"key\":");
     json::write_string(cache_key, &mut entry);
-    entry.push_str(&format!(",\"fetchedAt\":{fetched_at},\"document\":"));
+    entry.push_str(&text!(",\"fetchedAt\":", fetched_at, ",\"document\":"));
     entry.push_str(&document.to_json());
     entry.push('}');
     entry

@@ -5,7 +5,10 @@
 //! Zephr documents use ISO 8601, sometimes with a zone id appended, as in
 //! `2024-02-08T08:48:33.056008906Z[UTC]`. Both parse to a [`Timestamp`].
 
+use alloc::string::String;
 use core::fmt;
+
+use crate::text::{push_number, Part};
 
 /// Milliseconds since the Unix epoch, in UTC, as JavaScript's `Date` counts them.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -46,21 +49,42 @@ impl fmt::Display for Timestamp {
     /// Writes the timestamp in ISO 8601 UTC form, with milliseconds only when
     /// they are not zero: `2025-02-08T14:29:00Z`, `2024-02-08T08:48:33.056Z`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&text!(self))
+    }
+}
+
+impl Part for Timestamp {
+    /// Appends the timestamp as its `Display` writes it, without `core::fmt`.
+    fn push_to(&self, out: &mut String) {
         let days = self.0.div_euclid(MS_PER_DAY);
         let ms_of_day = self.0.rem_euclid(MS_PER_DAY);
         let (year, month, day) = civil_from_days(days);
         let seconds = ms_of_day / 1000;
-        write!(
-            f,
-            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}",
-            seconds / 3600,
-            seconds / 60 % 60,
-            seconds % 60
-        )?;
-        match ms_of_day % 1000 {
-            0 => f.write_str("Z"),
-            ms => write!(f, ".{ms:03}Z"),
+        // Four characters at least, the sign included, as `{:04}` writes a
+        // year: `0999`, `-099`, `12345`.
+        if year < 0 {
+            out.push('-');
+            push_number(out, year.unsigned_abs(), 3);
+        } else {
+            push_number(out, year.unsigned_abs(), 4);
         }
+        let fields = [
+            ('-', month),
+            ('-', day),
+            ('T', seconds / 3600),
+            (':', seconds / 60 % 60),
+            (':', seconds % 60),
+        ];
+        for (separator, value) in fields {
+            out.push(separator);
+            push_number(out, value.unsigned_abs(), 2);
+        }
+        let ms = ms_of_day % 1000;
+        if ms != 0 {
+            out.push('.');
+            push_number(out, ms.unsigned_abs(), 3);
+        }
+        out.push('Z');
     }
 }
 
@@ -325,6 +349,7 @@ impl<'a> Cursor<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::format;
     use std::string::String;
     use std::string::ToString;
 
@@ -503,6 +528,45 @@ mod tests {
             "２０２４-06-01 12:00",
         ] {
             assert_eq!(parse_date(text), None, "{text:?}");
+        }
+    }
+
+    /// Writes a timestamp with `format!`, as `Display` did before it was
+    /// written without `core::fmt`.
+    fn iso_with_format(ms: i64) -> String {
+        let days = ms.div_euclid(MS_PER_DAY);
+        let ms_of_day = ms.rem_euclid(MS_PER_DAY);
+        let (year, month, day) = civil_from_days(days);
+        let seconds = ms_of_day / 1000;
+        let millis = match ms_of_day % 1000 {
+            0 => String::new(),
+            ms => format!(".{ms:03}"),
+        };
+        format!(
+            "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}{millis}Z",
+            seconds / 3600,
+            seconds / 60 % 60,
+            seconds % 60
+        )
+    }
+
+    #[test]
+    fn display_matches_format_across_range() {
+        let mut ms = -MAX_JS_DATE_MS;
+        while ms <= MAX_JS_DATE_MS {
+            assert_eq!(Timestamp(ms).to_string(), iso_with_format(ms));
+            ms += 86_400_000 * 3_652 + 3_723_004;
+        }
+        let edges = [
+            -MAX_JS_DATE_MS,
+            -62_198_755_200_001,
+            -1,
+            0,
+            999,
+            MAX_JS_DATE_MS,
+        ];
+        for ms in edges {
+            assert_eq!(Timestamp(ms).to_string(), iso_with_format(ms), "{ms}");
         }
     }
 

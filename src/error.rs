@@ -1,6 +1,5 @@
 //! The crate's one error type, shared by the pure rules and the JavaScript layer.
 
-use alloc::format;
 use alloc::string::String;
 
 use core::fmt;
@@ -110,29 +109,41 @@ impl Error {
         let (code, message) = match status {
             401 => (
                 ErrorCode::Unauthorized,
-                format!(
-                    "the session lookup for site {site} answered HTTP 401: the endpoint did not accept the \
+                text!(
+                    "the session lookup for site ",
+                    site,
+                    " answered HTTP 401: the endpoint did not accept the \
                      request's authentication; check that the publisher's proxy signs lookups"
                 ),
             ),
             404 => (
                 ErrorCode::NotFound,
-                format!(
-                    "the session lookup for site {site} answered HTTP 404: the site or the session id is \
+                text!(
+                    "the session lookup for site ",
+                    site,
+                    " answered HTTP 404: the site or the session id is \
                      unknown; check the site name and that the reader's session still exists"
                 ),
             ),
             429 | 502 | 503 | 504 => (
                 ErrorCode::HttpError,
-                format!(
-                    "the session lookup for site {site} answered HTTP {status}, a temporary \
+                text!(
+                    "the session lookup for site ",
+                    site,
+                    " answered HTTP ",
+                    status,
+                    ", a temporary \
                      failure; try again later, or raise the client's retries"
                 ),
             ),
             _ => (
                 ErrorCode::HttpError,
-                format!(
-                    "the session lookup for site {site} answered HTTP {status}; check the \
+                text!(
+                    "the session lookup for site ",
+                    site,
+                    " answered HTTP ",
+                    status,
+                    "; check the \
                      endpoint's logs for the cause"
                 ),
             ),

@@ -23,7 +23,6 @@
 use alloc::borrow::ToOwned;
 use alloc::boxed::Box;
 use alloc::string::String;
-use alloc::string::ToString;
 use alloc::vec;
 use alloc::vec::Vec;
 
@@ -81,12 +80,7 @@ pub struct ParseError {
 impl ParseError {
     /// Describes the error as `expected a value at line 1 column 5`.
     pub fn describe(&self) -> String {
-        let mut text = String::from(self.reason);
-        text.push_str(" at line ");
-        text.push_str(&self.line.to_string());
-        text.push_str(" column ");
-        text.push_str(&self.column.to_string());
-        text
+        text!(self.reason, " at line ", self.line, " column ", self.column)
     }
 }
 
@@ -262,7 +256,7 @@ impl Number {
 
     /// Makes a number from an integer.
     pub fn from_u64(number: u64) -> Number {
-        Number(number.to_string().into_boxed_str())
+        Number(text!(number).into_boxed_str())
     }
 }
 
@@ -402,11 +396,9 @@ impl IndexOp<&str> for Map {
 /// escaping tables cost the module about 5 KB.
 pub(crate) struct Quoted<'a>(pub(crate) &'a str);
 
-impl core::fmt::Display for Quoted<'_> {
-    fn fmt(&self, formatter: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        let mut quoted = String::with_capacity(self.0.len() + 2);
-        write_string(self.0, &mut quoted);
-        formatter.write_str(&quoted)
+impl crate::text::Part for Quoted<'_> {
+    fn push_to(&self, out: &mut String) {
+        write_string(self.0, out);
     }
 }
 
@@ -791,12 +783,11 @@ mod tests {
     use std::borrow::ToOwned;
     use std::format;
     use std::string::String;
-    use std::string::ToString;
     use std::vec::Vec;
 
     #[test]
     fn quoted_text_escapes_as_json_stringify() {
-        let quoted = Quoted("a\"b\\c\n\u{1}é\u{7f}").to_string();
+        let quoted = text!(Quoted("a\"b\\c\n\u{1}é\u{7f}"));
         assert_eq!(quoted, "\"a\\\"b\\\\c\\n\\u0001é\u{7f}\"");
         let error = crate::Error::from_status(404, "w\"w");
         assert!(

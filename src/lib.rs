@@ -22,6 +22,10 @@ extern crate alloc;
 #[cfg(any(not(target_arch = "wasm32"), feature = "std"))]
 extern crate std;
 
+// Declared first, so that every module can use its `text!` macro.
+#[macro_use]
+mod text;
+
 // The cache and retry policies serve only the wasm client, but are plain Rust
 // so that the host tests cover them.
 #[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]

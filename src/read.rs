@@ -5,9 +5,7 @@
 //! Only a document that is not a JSON object fails.
 
 use alloc::borrow::ToOwned;
-use alloc::format;
 use alloc::string::String;
-use alloc::string::ToString;
 use alloc::vec::Vec;
 
 use alloc::borrow::Cow;
@@ -67,10 +65,11 @@ impl Session {
     /// [`Session::parse`] fails on the text.
     pub fn from_slice(bytes: &[u8], session_id: Option<&str>) -> Result<Session, Error> {
         let text = core::str::from_utf8(bytes).map_err(|error| {
-            Error::invalid_response(format!(
-                "the session document is not valid UTF-8 (invalid byte at offset {}); check \
-                 that the lookup endpoint sends UTF-8 JSON",
-                error.valid_up_to()
+            Error::invalid_response(text!(
+                "the session document is not valid UTF-8 (invalid byte at offset ",
+                error.valid_up_to(),
+                "); check \
+                 that the lookup endpoint sends UTF-8 JSON"
             ))
         })?;
         Session::parse(text, session_id)
@@ -84,10 +83,11 @@ impl Session {
     pub fn from_value(value: Value, session_id: Option<&str>) -> Result<Session, Error> {
         match value {
             Value::Object(document) => Ok(read_session(document, session_id)),
-            other => Err(Error::invalid_response(format!(
-                "the session document must be a JSON object, but it is {}; pass the document \
-                 object as the session lookup returns it",
-                describe_document(&other)
+            other => Err(Error::invalid_response(text!(
+                "the session document must be a JSON object, but it is ",
+                describe_document(&other),
+                "; pass the document \
+                 object as the session lookup returns it"
             ))),
         }
     }
@@ -138,17 +138,20 @@ fn reserve_memory(text: &str) {
 fn not_json(error: json::ParseError) -> Error {
     // Text nested this deep may be valid JSON, but no session document is.
     if error.reason == json::TOO_DEEP {
-        return Error::invalid_response(format!(
-            "the session document nests arrays and objects more than {} deep ({}); a session \
-             document has a few levels, so check what produced it",
+        return Error::invalid_response(text!(
+            "the session document nests arrays and objects more than ",
             json::MAX_DEPTH,
-            error.describe()
+            " deep (",
+            error.describe(),
+            "); a session \
+             document has a few levels, so check what produced it"
         ));
     }
-    Error::invalid_response(format!(
-        "the session document is not valid JSON ({}); if it came from a lookup, check that \
-         baseUrl points at the session endpoint",
-        error.describe()
+    Error::invalid_response(text!(
+        "the session document is not valid JSON (",
+        error.describe(),
+        "); if it came from a lookup, check that \
+         baseUrl points at the session endpoint"
     ))
 }
 
@@ -261,9 +264,13 @@ impl Reader {
 
     fn wrong_type(&mut self, path: &str, expected: &str, found: &Value) {
         self.warn(|| {
-            format!(
-                "{path}: expected {expected}, found {}; read as absent",
-                describe(found)
+            text!(
+                path,
+                ": expected ",
+                expected,
+                ", found ",
+                describe(found),
+                "; read as absent"
             )
         });
     }
@@ -272,7 +279,7 @@ impl Reader {
         if self.dropped > 0 {
             let dropped = self.dropped;
             self.warnings
-                .push(format!("{dropped} more warnings were left out"));
+                .push(text!(dropped, " more warnings were left out"));
         }
         self.warnings
     }
@@ -318,10 +325,12 @@ impl Reader {
         };
         if number.abs() > MAX_SAFE_INTEGER as f64 {
             self.warn(|| {
-                format!(
-                    "{path}: {} is beyond 2^53 - 1, the largest integer a JavaScript number \
-                 holds exactly; read as absent",
-                    written.as_str()
+                text!(
+                    path,
+                    ": ",
+                    written.as_str(),
+                    " is beyond 2^53 - 1, the largest integer a JavaScript number \
+                 holds exactly; read as absent"
                 )
             });
             return None;
@@ -333,7 +342,7 @@ impl Reader {
     fn count(&mut self, path: &str, value: Option<&Value>) -> Option<u64> {
         let integer = self.integer(path, value)?;
         if integer < 0 {
-            self.warn(|| format!("{path}: {integer} is negative; read as 0"));
+            self.warn(|| text!(path, ": ", integer, " is negative; read as 0"));
         }
         Some(u64::try_from(integer).unwrap_or(0))
     }
@@ -343,7 +352,12 @@ impl Reader {
         let timestamp = Timestamp::from_millis(millis);
         if timestamp.is_none() {
             self.warn(|| {
-                format!("{path}: {millis} is outside the range of a date; read as absent")
+                text!(
+                    path,
+                    ": ",
+                    millis,
+                    " is outside the range of a date; read as absent"
+                )
             });
         }
         timestamp
@@ -354,9 +368,11 @@ impl Reader {
         let timestamp = parse_date(&text);
         if timestamp.is_none() {
             self.warn(|| {
-                format!(
-                    "{path}: {} is not a valid date; read as absent",
-                    quote(&text)
+                text!(
+                    path,
+                    ": ",
+                    quote(&text),
+                    " is not a valid date; read as absent"
                 )
             });
         }
@@ -397,9 +413,13 @@ impl Reader {
             match item {
                 Value::String(text) => strings.push(text.clone()),
                 other => self.warn(|| {
-                    format!(
-                        "{path}[{index}]: expected a string, found {}; dropped",
-                        describe(other)
+                    text!(
+                        path,
+                        "[",
+                        index,
+                        "]: expected a string, found ",
+                        describe(other),
+                        "; dropped"
                     )
                 }),
             }
@@ -416,10 +436,13 @@ impl Reader {
                 Value::String(text) => strings.push((key.clone(), text.clone())),
                 Value::Null => {}
                 other => self.warn(|| {
-                    format!(
-                        "{path}.{}: expected a string, found {}; dropped",
+                    text!(
+                        path,
+                        ".",
                         cut(key),
-                        describe(other)
+                        ": expected a string, found ",
+                        describe(other),
+                        "; dropped"
                     )
                 }),
             }
@@ -431,13 +454,15 @@ impl Reader {
         let items = self.array("sessions", value).unwrap_or_default();
         let mut sessions = Vec::with_capacity(items.len());
         for (index, item) in items.iter().enumerate() {
-            let path = format!("sessions[{index}]");
+            let path = text!("sessions[", index, "]");
             match item {
                 Value::Object(fields) => sessions.push(self.session_entry(&path, fields)),
                 other => self.warn(|| {
-                    format!(
-                        "{path}: expected an object, found {}; dropped",
-                        describe(other)
+                    text!(
+                        path,
+                        ": expected an object, found ",
+                        describe(other),
+                        "; dropped"
                     )
                 }),
             }
@@ -447,7 +472,7 @@ impl Reader {
 
     fn session_entry(&mut self, path: &str, fields: &Map) -> SessionEntry {
         let text =
-            |reader: &mut Self, key: &str| reader.string(&format!("{path}.{key}"), fields.get(key));
+            |reader: &mut Self, key: &str| reader.string(&text!(path, ".", key), fields.get(key));
         SessionEntry {
             session_id: text(self, "session_id"),
             state: text(self, "state"),
@@ -461,13 +486,11 @@ impl Reader {
             user_id: text(self, "user_id"),
             tenant_id: text(self, "tenantId"),
             sub_tenant_id: text(self, "subTenantId"),
-            authenticated: self.boolean(
-                &format!("{path}.authenticated"),
-                fields.get("authenticated"),
-            ),
-            supplied: self.boolean(&format!("{path}.supplied"), fields.get("supplied")),
-            start_date: self.date(&format!("{path}.startDate"), fields.get("startDate")),
-            expiry_date: self.date(&format!("{path}.expiryDate"), fields.get("expiryDate")),
+            authenticated: self
+                .boolean(&text!(path, ".authenticated"), fields.get("authenticated")),
+            supplied: self.boolean(&text!(path, ".supplied"), fields.get("supplied")),
+            start_date: self.date(&text!(path, ".startDate"), fields.get("startDate")),
+            expiry_date: self.date(&text!(path, ".expiryDate"), fields.get("expiryDate")),
         }
     }
 
@@ -482,14 +505,17 @@ impl Reader {
         for (id, item) in self.map(path, value).into_iter().flatten() {
             match item {
                 Value::Object(fields) => {
-                    entries.push((id.clone(), format!("{path}.{}", cut(id)), fields));
+                    entries.push((id.clone(), text!(path, ".", cut(id)), fields));
                 }
                 Value::Null => {}
                 other => self.warn(|| {
-                    format!(
-                        "{path}.{}: expected an object, found {}; dropped",
+                    text!(
+                        path,
+                        ".",
                         cut(id),
-                        describe(other)
+                        ": expected an object, found ",
+                        describe(other),
+                        "; dropped"
                     )
                 }),
             }
@@ -505,13 +531,13 @@ impl Reader {
             let (content_ids, content_id_transform, recorded) =
                 self.recorded_content(&entry_path, fields);
             let meter = Meter {
-                meter_size: self.count(&format!("{entry_path}.meterSize"), fields.get("meterSize")),
+                meter_size: self.count(&text!(entry_path, ".meterSize"), fields.get("meterSize")),
                 remaining_credits: self.count(
-                    &format!("{entry_path}.remainingCredits"),
+                    &text!(entry_path, ".remainingCredits"),
                     fields.get("remainingCredits"),
                 ),
                 refresh_time: self.date(
-                    &format!("{entry_path}.refreshTime"),
+                    &text!(entry_path, ".refreshTime"),
                     fields.get("refreshTime"),
                 ),
                 id,
@@ -533,7 +559,7 @@ impl Reader {
                 self.recorded_content(&entry_path, fields);
             let credit = Credit {
                 remaining_credits: self.count(
-                    &format!("{entry_path}.remainingCredits"),
+                    &text!(entry_path, ".remainingCredits"),
                     fields.get("remainingCredits"),
                 ),
                 id,
@@ -552,18 +578,20 @@ impl Reader {
         path: &str,
         fields: &Map,
     ) -> (Vec<String>, Option<String>, RecordedContent) {
-        let content_ids = self.string_list(&format!("{path}.contentIds"), fields.get("contentIds"));
-        let transform_path = format!("{path}.contentIdTransform");
+        let content_ids = self.string_list(&text!(path, ".contentIds"), fields.get("contentIds"));
+        let transform_path = text!(path, ".contentIdTransform");
         let name = self.string(&transform_path, fields.get("contentIdTransform"));
         let transform = match name.as_deref() {
             None => ContentIdTransform::None,
             Some(name) => ContentIdTransform::from_name(name).unwrap_or_else(|| {
                 self.warn(|| {
-                    format!(
-                    "{transform_path}: unknown transform {}; content ids are compared exactly, \
-                     as with NONE",
-                    quote(name)
-                )
+                    text!(
+                        transform_path,
+                        ": unknown transform ",
+                        quote(name),
+                        "; content ids are compared exactly, \
+                     as with NONE"
+                    )
                 });
                 ContentIdTransform::None
             }),
@@ -580,7 +608,7 @@ impl Reader {
         let items = self.array(path, value).unwrap_or_default();
         let mut read: Vec<(usize, Entitlement)> = Vec::new();
         for (position, item) in items.iter().enumerate() {
-            if let Some(entitlement) = self.entitlement(&format!("{path}[{position}]"), item) {
+            if let Some(entitlement) = self.entitlement(&text!(path, "[", position, "]"), item) {
                 read.push((position, entitlement));
             }
         }
@@ -603,9 +631,13 @@ impl Reader {
             };
             kept_at.push(None);
             self.warn(|| {
-                format!(
-                    "{path}[{position}]: repeats entitlement id {}; merged with the first entry",
-                    quote(&entitlement.id)
+                text!(
+                    path,
+                    "[",
+                    position,
+                    "]: repeats entitlement id ",
+                    quote(&entitlement.id),
+                    "; merged with the first entry"
                 )
             });
             if let Some((merged, _, _)) = entitlements.get_mut(target) {
@@ -634,9 +666,11 @@ impl Reader {
     fn entitlement(&mut self, path: &str, item: &Value) -> Option<Entitlement> {
         let Value::Object(fields) = item else {
             self.warn(|| {
-                format!(
-                    "{path}: expected an object, found {}; dropped",
-                    describe(item)
+                text!(
+                    path,
+                    ": expected an object, found ",
+                    describe(item),
+                    "; dropped"
                 )
             });
             return None;
@@ -644,7 +678,12 @@ impl Reader {
         let Some(Value::String(id)) = fields.get("id") else {
             let found = fields.get("id").map_or("no id".to_owned(), describe);
             self.warn(|| {
-                format!("{path}.id: expected a string, found {found}; entitlement dropped")
+                text!(
+                    path,
+                    ".id: expected a string, found ",
+                    found,
+                    "; entitlement dropped"
+                )
             });
             return None;
         };
@@ -653,9 +692,11 @@ impl Reader {
             Some(Value::Bool(direct)) => *direct,
             Some(other) => {
                 self.warn(|| {
-                    format!(
-                        "{path}.direct: expected true or false, found {}; read as false",
-                        describe(other)
+                    text!(
+                        path,
+                        ".direct: expected true or false, found ",
+                        describe(other),
+                        "; read as false"
                     )
                 });
                 false
@@ -664,8 +705,8 @@ impl Reader {
         Some(Entitlement {
             id: id.clone(),
             direct,
-            metered_by: self.string_list(&format!("{path}.meteredBy"), fields.get("meteredBy")),
-            credited_by: self.string_list(&format!("{path}.creditedBy"), fields.get("creditedBy")),
+            metered_by: self.string_list(&text!(path, ".meteredBy"), fields.get("meteredBy")),
+            credited_by: self.string_list(&text!(path, ".creditedBy"), fields.get("creditedBy")),
         })
     }
 
@@ -686,11 +727,13 @@ impl Reader {
                 match meter_index.get(meter_id) {
                     Some(at) => sources.meters.push(at),
                     None => self.warn(|| {
-                        format!(
-                            "access_model.delivered_entitlements: entitlement {} is metered by \
-                             {}, which is not in access_model.meters; skipped",
+                        text!(
+                            "access_model.delivered_entitlements: entitlement ",
                             quote(&entitlement.id),
-                            quote(meter_id)
+                            " is metered by \
+                             ",
+                            quote(meter_id),
+                            ", which is not in access_model.meters; skipped"
                         )
                     }),
                 }
@@ -699,11 +742,13 @@ impl Reader {
                 match credit_index.get(credit_id) {
                     Some(at) => sources.credits.push(at),
                     None => self.warn(|| {
-                        format!(
-                            "access_model.delivered_entitlements: entitlement {} is credited by \
-                             {}, which is not in access_model.credits; skipped",
+                        text!(
+                            "access_model.delivered_entitlements: entitlement ",
                             quote(&entitlement.id),
-                            quote(credit_id)
+                            " is credited by \
+                             ",
+                            quote(credit_id),
+                            ", which is not in access_model.credits; skipped"
                         )
                     }),
                 }
@@ -741,9 +786,9 @@ pub(crate) fn char_count(text: &str) -> usize {
 /// because a body sent in its place may hold the session id or other secrets.
 fn describe_document(value: &Value) -> String {
     match value {
-        Value::String(text) => format!("a string of {} characters", char_count(text)),
+        Value::String(text) => text!("a string of ", char_count(text), " characters"),
         Value::Array(items) if items.len() == 1 => "an array of 1 item".to_owned(),
-        Value::Array(items) => format!("an array of {} items", items.len()),
+        Value::Array(items) => text!("an array of ", items.len(), " items"),
         Value::Null => "null".to_owned(),
         Value::Bool(_) => "a boolean".to_owned(),
         Value::Number(_) => "a number".to_owned(),
@@ -755,9 +800,9 @@ fn describe_document(value: &Value) -> String {
 fn describe(value: &Value) -> String {
     match value {
         Value::Null => "null".to_owned(),
-        Value::Bool(flag) => flag.to_string(),
+        Value::Bool(flag) => String::from(if *flag { "true" } else { "false" }),
         Value::Number(number) => number.as_str().to_owned(),
-        Value::String(text) => format!("the string {}", quote(text)),
+        Value::String(text) => text!("the string ", quote(text)),
         Value::Array(_) => "an array".to_owned(),
         Value::Object(_) => "an object".to_owned(),
     }
@@ -766,8 +811,8 @@ fn describe(value: &Value) -> String {
 /// Quotes text for a message, cut to [`MAX_QUOTED_CHARS`] characters.
 fn quote(text: &str) -> String {
     match text.char_indices().nth(MAX_QUOTED_CHARS) {
-        Some((end, _)) => format!("{}…", Quoted(text.get(..end).unwrap_or_default())),
-        None => Quoted(text).to_string(),
+        Some((end, _)) => text!(Quoted(text.get(..end).unwrap_or_default()), "…"),
+        None => text!(Quoted(text)),
     }
 }
 
@@ -777,7 +822,7 @@ fn quote(text: &str) -> String {
 /// fill memory with copies of it.
 fn cut(key: &str) -> Cow<'_, str> {
     match key.char_indices().nth(MAX_QUOTED_CHARS) {
-        Some((end, _)) => Cow::Owned(format!("{}…", key.get(..end).unwrap_or_default())),
+        Some((end, _)) => Cow::Owned(text!(key.get(..end).unwrap_or_default(), "…")),
         None => Cow::Borrowed(key),
     }
 }

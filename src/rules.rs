@@ -2,7 +2,6 @@
 
 use alloc::borrow::ToOwned;
 use alloc::string::String;
-use alloc::string::ToString;
 
 use crate::date::Timestamp;
 use crate::error::Error;
@@ -11,6 +10,7 @@ use crate::json::write_string;
 use crate::model::{
     ContentQuery, Entitlement, EntitlementSources, FirstRecorded, Session, SessionEntry,
 };
+use crate::text::Part;
 
 /// A delivered entitlement, with the meters and credits it lists.
 type Delivered<'s> = (&'s Entitlement, &'s EntitlementSources);
@@ -92,7 +92,7 @@ impl Decision {
         }
         if let Some(remaining) = self.remaining_credits {
             json.push_str(",\"remainingCredits\":");
-            json.push_str(&remaining.to_string());
+            remaining.push_to(&mut json);
         }
         json.push('}');
         json

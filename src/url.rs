@@ -1,6 +1,5 @@
 //! The lookup URL, built so that no site or session id can change its path.
 
-use alloc::format;
 use alloc::string::String;
 
 use crate::error::Error;
@@ -41,12 +40,16 @@ pub fn encode_uri_component(text: &str) -> String {
 /// `invalid_argument` naming `name` when the value is unusable.
 pub fn check_segment(name: &str, value: &str) -> Result<(), Error> {
     match value {
-        "" => Err(Error::invalid_argument(format!(
-            "{name} is empty; pass a non-empty string"
+        "" => Err(Error::invalid_argument(text!(
+            name,
+            " is empty; pass a non-empty string"
         ))),
-        "." | ".." => Err(Error::invalid_argument(format!(
-            "{name} {} is not a valid path segment; pass the real {name}",
-            Quoted(value)
+        "." | ".." => Err(Error::invalid_argument(text!(
+            name,
+            " ",
+            Quoted(value),
+            " is not a valid path segment; pass the real ",
+            name
         ))),
         _ => Ok(()),
     }
@@ -70,10 +73,11 @@ pub fn check_base_url(base_url: &str) -> Result<(), Error> {
     }
     if let Some(scheme) = url_scheme(base_url) {
         if !scheme.eq_ignore_ascii_case("http") && !scheme.eq_ignore_ascii_case("https") {
-            return Err(Error::invalid_argument(format!(
-                "baseUrl has the scheme {}; pass an http: or https: URL, or a path \
-                 relative to the page",
-                Quoted(scheme)
+            return Err(Error::invalid_argument(text!(
+                "baseUrl has the scheme ",
+                Quoted(scheme),
+                "; pass an http: or https: URL, or a path \
+                 relative to the page"
             )));
         }
         let authority = base_url
@@ -89,10 +93,11 @@ pub fn check_base_url(base_url: &str) -> Result<(), Error> {
         }
     }
     if base_url.contains(['?', '#']) {
-        return Err(Error::invalid_argument(format!(
-            "baseUrl {} contains a query or fragment; pass only the endpoint's path, \
-             without '?' or '#'",
-            Quoted(base_url)
+        return Err(Error::invalid_argument(text!(
+            "baseUrl ",
+            Quoted(base_url),
+            " contains a query or fragment; pass only the endpoint's path, \
+             without '?' or '#'"
         )));
     }
     Ok(())
@@ -125,10 +130,11 @@ fn url_scheme(url: &str) -> Option<&str> {
 pub fn lookup_url(base_url: &str, site: &str, session_id: &str) -> Result<String, Error> {
     check_segment("site", site)?;
     check_segment("sessionId", session_id)?;
-    Ok(format!(
-        "{}/v4/sessions/{}/{}",
+    Ok(text!(
         base_url.trim_end_matches('/'),
+        "/v4/sessions/",
         encode_uri_component(site),
+        "/",
         encode_uri_component(session_id)
     ))
 }

@@ -11,9 +11,7 @@
 //! error. The package's JavaScript removes these methods from `Session` when
 //! the module loads, so callers never see them.
 
-use alloc::format;
 use alloc::string::String;
-use alloc::string::ToString;
 
 use alloc::rc::Rc;
 
@@ -44,7 +42,7 @@ impl JsSession {
     #[doc(hidden)]
     #[wasm_bindgen(js_name = __quote, skip_typescript)]
     pub fn quote(text: String) -> String {
-        Quoted(&text).to_string()
+        text!(Quoted(&text))
     }
 
     /// Checks the `baseUrl` and the `site` of a new client, each when given,
@@ -65,10 +63,11 @@ impl JsSession {
         if let Some(base_url) = base_url {
             check_base_url(&base_url).map_err(to_js_error)?;
             if !is_absolute_url(&base_url) && !has_page_url {
-                return Err(to_js_error(Error::invalid_argument(format!(
-                    "baseUrl {} is relative, but this host (such as Node) has no page \
-                     URL to resolve it against; pass an absolute http: or https: URL",
-                    Quoted(&base_url)
+                return Err(to_js_error(Error::invalid_argument(text!(
+                    "baseUrl ",
+                    Quoted(&base_url),
+                    " is relative, but this host (such as Node) has no page \
+                     URL to resolve it against; pass an absolute http: or https: URL"
                 ))));
             }
         }
@@ -126,34 +125,44 @@ impl JsSession {
             ),
             FAILURE_TIMEOUT => Error::new(
                 ErrorCode::Timeout,
-                format!(
-                    "the session lookup for site {} sent no complete response within {} \
-                     ms; check the endpoint, or raise timeoutMs",
+                text!(
+                    "the session lookup for site ",
                     Quoted(&site),
-                    timeout_ms as u64
+                    " sent no complete response within ",
+                    timeout_ms as u64,
+                    " \
+                     ms; check the endpoint, or raise timeoutMs"
                 ),
             ),
             FAILURE_NETWORK => Error::new(
                 ErrorCode::Network,
-                format!(
-                    "the session lookup for site {} failed before a response ({detail}); \
-                     check the network, the baseUrl {} and, for another origin, its CORS \
-                     headers",
+                text!(
+                    "the session lookup for site ",
                     Quoted(&site),
-                    Quoted(&base_url)
+                    " failed before a response (",
+                    detail,
+                    "); \
+                     check the network, the baseUrl ",
+                    Quoted(&base_url),
+                    " and, for another origin, its CORS \
+                     headers"
                 ),
             ),
             FAILURE_STATUS => Error::from_status(status, &site),
-            FAILURE_TOO_LARGE => Error::invalid_response(format!(
-                "the session document is larger than maxBytes ({} bytes); check that the \
-                 endpoint answers with one session document, or raise maxBytes",
-                max_bytes as u64
+            FAILURE_TOO_LARGE => Error::invalid_response(text!(
+                "the session document is larger than maxBytes (",
+                max_bytes as u64,
+                " bytes); check that the \
+                 endpoint answers with one session document, or raise maxBytes"
             )),
             FAILURE_EMPTY_BODY => {
-                let mut error = Error::invalid_response(format!(
-                    "the session lookup answered HTTP {status} with an empty body{}; the \
-                     endpoint should answer 200 with the session document as JSON",
-                    describe_content_type(&detail)
+                let mut error = Error::invalid_response(text!(
+                    "the session lookup answered HTTP ",
+                    status,
+                    " with an empty body",
+                    describe_content_type(&detail),
+                    "; the \
+                     endpoint should answer 200 with the session document as JSON"
                 ));
                 error.status = Some(status);
                 error
@@ -245,10 +254,11 @@ impl JsSession {
             // means the URL reached a login page or another service, so the
             // message names the type and the likely fix.
             if !content_type.is_empty() && !is_json_type(&content_type) {
-                error.message = format!(
-                    "the session lookup answered{} instead of a JSON session document, often \
-                     a login or error page; check that baseUrl points at the session endpoint",
-                    describe_content_type(&content_type)
+                error.message = text!(
+                    "the session lookup answered",
+                    describe_content_type(&content_type),
+                    " instead of a JSON session document, often \
+                     a login or error page; check that baseUrl points at the session endpoint"
                 );
             }
             error.status = Some(200);
@@ -298,7 +308,7 @@ fn describe_content_type(content_type: &str) -> String {
     if content_type.is_empty() {
         String::new()
     } else {
-        format!(" (Content-Type: {content_type})")
+        text!(" (Content-Type: ", content_type, ")")
     }
 }
 

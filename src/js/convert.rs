@@ -1,7 +1,6 @@
 //! Small conversions between JavaScript values and Rust values.
 
 use alloc::borrow::ToOwned;
-use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -113,8 +112,13 @@ pub(crate) fn read_option(options: &JsValue, key: &'static str) -> Result<JsValu
 /// Builds the `invalid_argument` error for an option whose getter threw `error`.
 fn option_threw(key: &str, error: &JsValue) -> JsValue {
     let kind = thrown_kind(error);
-    invalid_argument(format!(
-        "reading the option {key} threw {kind}; pass a plain value for {key}"
+    invalid_argument(text!(
+        "reading the option ",
+        key,
+        " threw ",
+        kind,
+        "; pass a plain value for ",
+        key
     ))
 }
 
@@ -131,7 +135,7 @@ pub(crate) fn type_name(value: &JsValue) -> String {
     match kind.as_str() {
         "undefined" => kind,
         "object" => "an object".to_owned(),
-        _ => format!("a {kind}"),
+        _ => text!("a ", kind),
     }
 }
 
@@ -139,11 +143,13 @@ pub(crate) fn type_name(value: &JsValue) -> String {
 pub(crate) fn required_string(value: &JsValue, name: &str) -> Result<String, JsValue> {
     match optional_string(value, name)? {
         Some(text) if !text.is_empty() => Ok(text),
-        Some(_) => Err(invalid_argument(format!(
-            "{name} is empty; pass a non-empty string"
+        Some(_) => Err(invalid_argument(text!(
+            name,
+            " is empty; pass a non-empty string"
         ))),
-        None => Err(invalid_argument(format!(
-            "{name} is missing; pass a non-empty string"
+        None => Err(invalid_argument(text!(
+            name,
+            " is missing; pass a non-empty string"
         ))),
     }
 }
@@ -158,9 +164,11 @@ pub(crate) fn optional_string(value: &JsValue, name: &str) -> Result<Option<Stri
         if value.is_undefined() || value.is_null() {
             return Ok(None);
         }
-        return Err(invalid_argument(format!(
-            "{name} must be a string, but it is {}; pass a non-empty string",
-            type_name(value)
+        return Err(invalid_argument(text!(
+            name,
+            " must be a string, but it is ",
+            type_name(value),
+            "; pass a non-empty string"
         )));
     };
     // Only a string with U+FFFD may have had a lone surrogate, so only such a
@@ -170,8 +178,9 @@ pub(crate) fn optional_string(value: &JsValue, name: &str) -> Result<Option<Stri
     let lone_surrogate = text.bytes().any(|byte| byte == 0xEF)
         && !value.unchecked_ref::<JsString>().is_valid_utf16();
     if lone_surrogate {
-        return Err(invalid_argument(format!(
-            "{name} contains a lone surrogate, which no id or URL can hold; pass well-formed text"
+        return Err(invalid_argument(text!(
+            name,
+            " contains a lone surrogate, which no id or URL can hold; pass well-formed text"
         )));
     }
     Ok(Some(text))
@@ -202,19 +211,25 @@ pub(crate) fn options_object(
     }
     let array = is_array(value).map_err(|error| unreadable(name, &error, "a plain object"))?;
     if !value.is_object() || array {
-        return Err(invalid_argument(format!(
-            "{name} must be an object, but it is {}; pass an object with the options {}, or \
-             leave it out",
+        return Err(invalid_argument(text!(
+            name,
+            " must be an object, but it is ",
             type_name(value),
-            list(allowed)
+            "; pass an object with the options ",
+            list(allowed),
+            ", or \
+             leave it out"
         )));
     }
     if !is_plain_object(value).map_err(|error| unreadable(name, &error, "a plain object"))? {
-        return Err(invalid_argument(format!(
-            "{name} must be a plain object, but it is {}; pass an object literal with the \
-             options {}, or leave it out",
+        return Err(invalid_argument(text!(
+            name,
+            " must be a plain object, but it is ",
             instance_description(value),
-            list(allowed)
+            "; pass an object literal with the \
+             options ",
+            list(allowed),
+            ", or leave it out"
         )));
     }
     check_option_names(value, name, allowed)?;
@@ -241,9 +256,11 @@ pub(crate) fn check_option_names(
             continue;
         }
         let key = key.as_string().unwrap_or_default();
-        return Err(invalid_argument(format!(
-            "{name} have no option {}; the options are {}",
+        return Err(invalid_argument(text!(
+            name,
+            " have no option ",
             Quoted(&key),
+            "; the options are ",
             list(allowed)
         )));
     }
@@ -298,16 +315,19 @@ pub(crate) fn instance_description(value: &JsValue) -> String {
     if class == "Object" {
         return "an object whose prototype is not Object.prototype".to_owned();
     }
-    format!("an instance of {class}")
+    text!("an instance of ", class)
 }
 
 /// Builds the `invalid_argument` error for an argument that threw `error`
 /// when it was inspected, as a revoked `Proxy` or one whose traps throw
 /// does. `expected` names what to pass instead.
 pub(crate) fn unreadable(name: &str, error: &JsValue, expected: &str) -> JsValue {
-    invalid_argument(format!(
-        "{name} could not be read: inspecting them threw {}; pass {expected}",
-        thrown_kind(error)
+    invalid_argument(text!(
+        name,
+        " could not be read: inspecting them threw ",
+        thrown_kind(error),
+        "; pass ",
+        expected
     ))
 }
 

@@ -3,8 +3,6 @@
 //! starting with `[zephr-session]`. The lines for lookups, cache hits,
 //! retries and stale documents are written by `src/js/client.js`.
 
-use alloc::format;
-
 use wasm_bindgen::prelude::*;
 
 use crate::json::Quoted;
@@ -23,7 +21,7 @@ extern "C" {
 
 /// Writes one line with the prefix.
 pub(crate) fn log(message: &str) {
-    let _ = console_debug(&format!("{PREFIX} {message}"));
+    let _ = console_debug(&text!(PREFIX, " ", message));
 }
 
 /// Logs a decision as the JSON that `decide` returns.
@@ -35,10 +33,14 @@ pub(crate) fn log_decision(
 ) {
     let decision = decision.to_json();
     let entitlement = entitlement_id
-        .map(|id| format!(", entitlementId {}", Quoted(id)))
+        .map(|id| text!(", entitlementId ", Quoted(id)))
         .unwrap_or_default();
-    log(&format!(
-        "{method}: content {}{entitlement}: {decision}",
-        Quoted(content_id)
+    log(&text!(
+        method,
+        ": content ",
+        Quoted(content_id),
+        entitlement,
+        ": ",
+        decision
     ));
 }

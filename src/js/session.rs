@@ -1,7 +1,6 @@
 //! `Session`: a session document and every query a paywall makes of it.
 
 use alloc::borrow::ToOwned;
-use alloc::format;
 use alloc::string::String;
 use alloc::vec::Vec;
 
@@ -90,9 +89,10 @@ impl JsSession {
         // agree.
         let text = JSON::stringify(&value)
             .map_err(|error| {
-                to_js_error(Error::invalid_response(format!(
-                    "the session document cannot be read as JSON ({}); pass a plain JSON object",
-                    js_message(&error)
+                to_js_error(Error::invalid_response(text!(
+                    "the session document cannot be read as JSON (",
+                    js_message(&error),
+                    "); pass a plain JSON object"
                 )))
             })?
             .as_string()
@@ -113,9 +113,10 @@ impl JsSession {
     ) -> Result<JsSession, JsValue> {
         let session_id = session_id_option(&options)?;
         let Some(text) = text.as_string() else {
-            return Err(invalid_argument(format!(
-                "Session.parse expects JSON text, but got {}; use Session.fromJson for objects",
-                type_name(&text)
+            return Err(invalid_argument(text!(
+                "Session.parse expects JSON text, but got ",
+                type_name(&text),
+                "; use Session.fromJson for objects"
             )));
         };
         let inner = Session::parse(&text, session_id.as_deref()).map_err(to_js_error)?;
@@ -405,8 +406,8 @@ impl JsSession {
         } else if let Some(number) = now.as_f64() {
             number
         } else {
-            return Err(invalid_argument(format!(
-                "now must be a Date or a number of milliseconds, but it is {}",
+            return Err(invalid_argument(text!(
+                "now must be a Date or a number of milliseconds, but it is ",
                 type_name(&now)
             )));
         };
@@ -614,15 +615,17 @@ fn check_plain_document(value: &JsValue) -> Result<(), Error> {
     let problem = if value.is_undefined() {
         "the session document is undefined; pass the parsed JSON object".to_owned()
     } else if value.is_function() || value.is_symbol() {
-        format!(
-            "the session document is {}, which has no JSON form; pass the parsed JSON object",
-            type_name(value)
+        text!(
+            "the session document is ",
+            type_name(value),
+            ", which has no JSON form; pass the parsed JSON object"
         )
     } else if let Some(text) = value.as_string() {
-        format!(
-            "the session document is a string of {} characters; use Session.parse for JSON \
-             text, or pass the parsed object",
-            crate::read::char_count(&text)
+        text!(
+            "the session document is a string of ",
+            crate::read::char_count(&text),
+            " characters; use Session.parse for JSON \
+             text, or pass the parsed object"
         )
     } else if value.is_object() && !is_array(value).unwrap_or(true) {
         // A Proxy whose trap throws cannot be read as JSON either, so it
@@ -630,9 +633,10 @@ fn check_plain_document(value: &JsValue) -> Result<(), Error> {
         if is_plain_object(value).unwrap_or(false) {
             return Ok(());
         }
-        format!(
-            "the session document is {}, not a plain object; pass the parsed JSON object",
-            instance_description(value)
+        text!(
+            "the session document is ",
+            instance_description(value),
+            ", not a plain object; pass the parsed JSON object"
         )
     } else {
         return Ok(());
