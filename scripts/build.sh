@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the release bundle into pkg/ (wasm-pack, --target web, wasm-opt from
-# the npm package binaryen), appends src/js/fast_paths.js to its glue,
-# minifies the glue with terser and prints the compressed size.
+# the npm package binaryen), appends src/js/client.js and src/js/fast_paths.js
+# to its glue, gives the module's imports and exports short names
+# (scripts/minify-names.mjs), minifies the glue with terser and prints the
+# compressed size.
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -12,6 +14,7 @@ source "$root/scripts/npm-wasm-opt.sh"
 
 wasm-pack --log-level warn build --release --target web --mode no-install
 node scripts/append-fast-paths.mjs pkg
+node scripts/minify-names.mjs pkg
 # Pages load the web build's glue as it is, so it ships minified: about half
 # the bytes after gzip. Classes and methods keep their names, so a stack
 # trace still names Session.decide. The glue's inner functions get short

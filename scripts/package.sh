@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the npm package: three wasm-pack release builds (--target web,
 # bundler and nodejs), each with src/js/fast_paths.js appended to its glue
-# (scripts/append-fast-paths.mjs) and the web build's glue minified, assembled
+# (scripts/append-fast-paths.mjs) and the web build's names and glue minified
+# (scripts/minify-names.mjs, terser), assembled
 # by scripts/assemble-package.mjs into target/package/zephr-session/ with one package.json whose "exports" picks
 # the build for each tool, then packed into target/package/zephr-session.tgz.
 # Prints the tarball's size and its list of files.
@@ -30,6 +31,7 @@ for target in web bundler nodejs; do
 done
 # As scripts/build.sh does for pkg/: pages load the web build's glue as it
 # is, while bundlers and Node minify or need no minifying.
+node scripts/minify-names.mjs "$builds/web"
 glue=$builds/web/zephr_session.js
 terser "$glue" --module --compress --mangle --keep-classnames --output "$glue.min"
 mv "$glue.min" "$glue"

@@ -8,7 +8,7 @@
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -257,3 +257,34 @@ test("returned objects have the declared keys", () => {
   assert.deepEqual(result.error, ["name", "code", "status"]);
 });
 
+
+test("web build has short wasm names", () => {
+  const web = path.join(folder, "web");
+  const module = new WebAssembly.Module(readFileSync(path.join(web, "zephr_session_bg.wasm")));
+  const names = [
+    ...WebAssembly.Module.imports(module).flatMap((entry) => [entry.module, entry.name]),
+    ...WebAssembly.Module.exports(module).map((entry) => entry.name),
+  ];
+  const long = names.filter((name) => name.length > 2);
+  assert.deepEqual(long, []);
+  const glue = readFileSync(path.join(web, "zephr_session.js"), "utf8");
+  // wasm-bindgen names an import after its function and a 16-digit hash.
+  const importName = glue.match(/__wbg_\w+_[0-9a-f]{16}\b/);
+  assert.equal(importName, null, `the glue still names the import ${importName}`);
+  const declarations = readFileSync(path.join(web, "zephr_session.d.ts"), "utf8");
+  assert.doesNotMatch(declarations, /readonly session_/);
+});
+
+test("minify-names rejects a renamed build", (context) => {
+  const copy = mkdtempSync(path.join(tmpdir(), "zephr-minify-"));
+  context.after(() => rmSync(copy, { recursive: true, force: true }));
+  cpSync(path.join(workspaceRoot, "target/package/build/web"), copy, { recursive: true });
+  let failure;
+  try {
+    execFileSync("node", [path.join(workspaceRoot, "scripts/minify-names.mjs"), copy], { encoding: "utf8", stdio: "pipe" });
+  } catch (error) {
+    failure = error;
+  }
+  assert.ok(failure, "a second run succeeded");
+  assert.match(failure.stderr, /imports from a; expected only \.\/zephr_session_bg\.js/);
+});
