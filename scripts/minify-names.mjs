@@ -1,6 +1,6 @@
-// Gives the imports and exports of a web build's wasm module one- and
-// two-letter names, and renames them to match in its JavaScript glue and
-// TypeScript declarations.
+// Gives the imports and exports of a web build's wasm module, except the
+// export `memory`, one- and two-letter names, and renames them to match in
+// its JavaScript glue and TypeScript declarations.
 //
 // Usage: node scripts/minify-names.mjs BUILD_DIR
 //
@@ -67,10 +67,81 @@ if (!paired(before.imports, importNames, after.imports) || !paired(before.export
   fail("the names that wasm-opt printed do not match the renamed module; check the binaryen version (132 is known to work)");
 }
 const [newModule] = new Set(after.imports.map((entry) => entry.module));
+// `init()` resolves to the module's exports, and a page may read their
+// `memory` to watch the module's size, so that export keeps its name.
+const memoryName = exportNames.get("memory");
+if (!memoryName) {
+  fail(`${files.wasm} exports no memory; is it a build of this crate?`);
+}
+writeFileSync(renamed, renameExport(readFileSync(renamed), memoryName, "memory"));
+exportNames.set("memory", "memory");
 
 let glue = readFileSync(files.glue, "utf8");
 let types = readFileSync(files.types, "utf8");
 let wasmTypes = readFileSync(files.wasmTypes, "utf8");
+
+function readLeb(bytes, at) {
+  let value = 0;
+  let shift = 0;
+  for (;;) {
+    const byte = bytes[at++];
+    value += (byte & 0x7f) * 2 ** shift;
+    shift += 7;
+    if (byte < 0x80) {
+      return [value, at];
+    }
+  }
+}
+
+function encodeLeb(value) {
+  const out = [];
+  do {
+    let byte = value % 128;
+    value = Math.floor(value / 128);
+    if (value > 0) {
+      byte |= 0x80;
+    }
+    out.push(byte);
+  } while (value > 0);
+  return out;
+}
+
+// Returns the module with its export `from` named `to`, by rewriting the
+// export section (id 7): a count, then per export its name (length and
+// UTF-8 bytes), kind and index.
+function renameExport(bytes, from, to) {
+  let at = 8;
+  while (at < bytes.length) {
+    const id = bytes[at];
+    const [size, start] = readLeb(bytes, at + 1);
+    const end = start + size;
+    if (id === 7) {
+      const [count, first] = readLeb(bytes, start);
+      const entries = [];
+      let cursor = first;
+      for (let index = 0; index < count; index += 1) {
+        const [length, nameStart] = readLeb(bytes, cursor);
+        const name = Buffer.from(bytes.subarray(nameStart, nameStart + length)).toString("utf8");
+        const [, descriptionEnd] = readLeb(bytes, nameStart + length + 1);
+        entries.push({ name, description: bytes.subarray(nameStart + length, descriptionEnd) });
+        cursor = descriptionEnd;
+      }
+      const found = entries.filter((entry) => entry.name === from).length;
+      if (found !== 1 || cursor !== end) {
+        fail(`cannot rename the export ${from} of the renamed module`);
+      }
+      const payload = [...encodeLeb(count)];
+      for (const entry of entries) {
+        const name = Buffer.from(entry.name === from ? to : entry.name, "utf8");
+        payload.push(...encodeLeb(name.length), ...name, ...entry.description);
+      }
+      const section = [id, ...encodeLeb(payload.length), ...payload];
+      return Buffer.concat([bytes.subarray(0, at), Buffer.from(section), bytes.subarray(end)]);
+    }
+    at = end;
+  }
+  fail("the renamed module has no export section");
+}
 
 function replaceOnce(text, pattern, replacement, description) {
   let count = 0;

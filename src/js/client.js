@@ -51,6 +51,21 @@ const [zephrSessionError, zephrFreedError, zephrWellFormed] = (() => {
   return [sessionError, freedError, wellFormed];
 })();
 
+// The static method `Session.__warmUp` (src/js/client.rs), which the block
+// below takes off `Session`.
+let zephrWarmUp;
+
+// Called by the module's start function (`start` in src/js/mod.rs) once the
+// module is instantiated. It schedules the warm-up, so that V8 compiles the
+// parser and the rules while the page's first lookup is on the network.
+function zephrScheduleWarmUp() {
+  try {
+    setTimeout(zephrWarmUp, 0);
+  } catch {
+    // A runtime without setTimeout skips the warm-up.
+  }
+}
+
 const SessionClient = (() => {
   // Takes a hidden method off `Session` or its prototype, so that callers
   // never see it.
@@ -69,6 +84,7 @@ const SessionClient = (() => {
   const lookupFailure = take(Session, "__lookupFailure");
   const retryDelay = take(Session, "__retryDelay");
   const warmUp = take(Session, "__warmUp");
+  zephrWarmUp = warmUp;
   const fromBody = take(Session, "__fromBody");
   const fromStorage = take(Session, "__fromStorage");
   const share = take(Session.prototype, "__share");

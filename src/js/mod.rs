@@ -26,10 +26,13 @@ use crate::error::{Error, ErrorCode};
 
 #[wasm_bindgen]
 extern "C" {
-    /// Calls the global `setTimeout` and catches its exception, so that a
-    /// runtime without it cannot make loading the module fail.
-    #[wasm_bindgen(js_name = setTimeout, catch)]
-    fn set_timeout_caught(handler: &JsValue, delay_ms: i32) -> Result<JsValue, JsValue>;
+    /// Calls `zephrScheduleWarmUp`, a function of src/js/client.js in the
+    /// glue's scope, which schedules [`warm_up`] with `setTimeout`. A Rust
+    /// closure passed to `setTimeout` would add wasm-bindgen's closure code
+    /// to the module and the glue. The exception is caught, so that a glue
+    /// without the function (as in `wasm-pack test`) still loads.
+    #[wasm_bindgen(js_name = zephrScheduleWarmUp, catch)]
+    fn schedule_warm_up() -> Result<(), JsValue>;
 }
 
 /// Runs when the module is loaded, inside `init()` or the import of the
@@ -38,8 +41,7 @@ extern "C" {
 /// while that request is on the network.
 #[wasm_bindgen(start, skip_typescript)]
 fn start() {
-    let task = Closure::once_into_js(warm_up);
-    let _ = set_timeout_caught(&task, 0);
+    let _ = schedule_warm_up();
 }
 
 /// Parses a small document and has the quick paths of

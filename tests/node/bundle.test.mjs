@@ -11,7 +11,13 @@ import { startMock } from "./mock.mjs";
 
 const root = new URL("../../", import.meta.url);
 const { initSync, Session, SessionClient } = await import(new URL("pkg/zephr_session.js", root));
-initSync({ module: readFileSync(new URL("pkg/zephr_session_bg.wasm", root)) });
+const exportsOfModule = initSync({ module: readFileSync(new URL("pkg/zephr_session_bg.wasm", root)) });
+
+test("init resolves to exports with memory", () => {
+  // The build renames the other exports, and keeps this one, which InitOutput declares.
+  assert.ok(exportsOfModule.memory instanceof WebAssembly.Memory);
+  assert.ok(exportsOfModule.memory.buffer.byteLength > 0);
+});
 
 function fixture(name, options) {
   const text = readFileSync(new URL(`tests/fixtures/${name}.json`, root), "utf8");

@@ -330,6 +330,33 @@ describe("arguments the quick path leaves to the glue's methods", () => {
     assert.deepEqual(JSON.parse(output), { wrapped: 0, warmUp: "function" });
   });
 
+  test("loading schedules one warm-up", () => {
+    // A new process, so that the module loads again and schedules its task.
+    const script = `
+      import { readFileSync } from "node:fs";
+      const { initSync, Session } = await import(${JSON.stringify(new URL("pkg/zephr_session.js", root).href)});
+      const tasks = [];
+      const platformTimeout = globalThis.setTimeout;
+      globalThis.setTimeout = (task, delay) => {
+        tasks.push({ kind: typeof task, delay });
+        return platformTimeout(task, delay);
+      };
+      initSync({ module: readFileSync(${JSON.stringify(new URL("pkg/zephr_session_bg.wasm", root).pathname)}) });
+      globalThis.setTimeout = platformTimeout;
+      // The task calls no method that a page may have wrapped.
+      const parse = Session.parse;
+      let parsed = 0;
+      Session.parse = (...args) => {
+        parsed += 1;
+        return parse(...args);
+      };
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      console.log(JSON.stringify({ tasks, parsed }));
+    `;
+    const output = execFileSync(process.execPath, ["--input-type=module", "-e", script], { encoding: "utf8" });
+    assert.deepEqual(JSON.parse(output), { tasks: [{ kind: "function", delay: 0 }], parsed: 0 });
+  });
+
   test("a freed session throws", () => {
     const freed = Session.parse(readFileSync(new URL("tests/fixtures/anonymous-metered.json", root), "utf8"));
     // Called once, so that the session's meters are cached in JavaScript.
