@@ -46,9 +46,10 @@ impl Index {
     /// position wins.
     pub(crate) fn new(mut entries: Vec<(Box<str>, usize)>) -> Self {
         // Ties between repeated keys go to the smaller position, which in
-        // every table of this crate is the entry that came first. The
-        // unstable sort compiles to fewer bytes than the stable one.
-        entries.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+        // every table of this crate is the entry that came first.
+        sort(&mut entries, &|a, b| {
+            a.0.cmp(&b.0).then(a.1.cmp(&b.1)).is_lt()
+        });
         entries.dedup_by(|later, earlier| later.0 == earlier.0);
         Index {
             entries,
@@ -264,13 +265,189 @@ pub(crate) fn sorted_by_key<T>(items: Vec<T>, key: impl Fn(&T) -> &str) -> Vec<T
         .collect()
 }
 
+/// Sorts `items` in place by `less`, a strict order. It uses quicksort with
+/// the median of three as pivot and insertion sort below 16 items. Past a
+/// depth of twice the length's bit count it switches to heapsort, so no
+/// input takes more than O(n log n) comparisons. The standard library's
+/// sort made the gzipped bundle 1.2 KB larger.
+// The loops keep every index below the length of the slice they index.
+#[allow(clippy::indexing_slicing)]
+pub(crate) fn sort<T>(items: &mut [T], less: &impl Fn(&T, &T) -> bool) {
+    let depth = 2 * (usize::BITS - items.len().leading_zeros());
+    quicksort(items, less, depth);
+}
+
+#[allow(clippy::indexing_slicing)]
+fn quicksort<T>(mut items: &mut [T], less: &impl Fn(&T, &T) -> bool, mut depth: u32) {
+    loop {
+        let len = items.len();
+        if len <= 16 {
+            for end in 1..len {
+                let mut at = end;
+                while at > 0 && less(&items[at], &items[at - 1]) {
+                    items.swap(at, at - 1);
+                    at -= 1;
+                }
+            }
+            return;
+        }
+        if depth == 0 {
+            heapsort(items, less);
+            return;
+        }
+        depth -= 1;
+        // The median of the first, middle and last items becomes the pivot,
+        // at the front. The last item is then no smaller than the pivot,
+        // which stops the upward scan, and the pivot stops the downward one.
+        let middle = len / 2;
+        if less(&items[middle], &items[0]) {
+            items.swap(middle, 0);
+        }
+        if less(&items[len - 1], &items[0]) {
+            items.swap(len - 1, 0);
+        }
+        if less(&items[len - 1], &items[middle]) {
+            items.swap(len - 1, middle);
+        }
+        items.swap(0, middle);
+        let mut low = 1;
+        let mut high = len - 1;
+        loop {
+            while less(&items[low], &items[0]) {
+                low += 1;
+            }
+            while less(&items[0], &items[high]) {
+                high -= 1;
+            }
+            if low >= high {
+                break;
+            }
+            items.swap(low, high);
+            low += 1;
+            high -= 1;
+        }
+        items.swap(0, high);
+        // The smaller side is sorted by a call and the larger by the loop,
+        // so the calls nest at most log2(n) deep.
+        let (left, right) = items.split_at_mut(high);
+        let right = &mut right[1..];
+        if left.len() < right.len() {
+            quicksort(left, less, depth);
+            items = right;
+        } else {
+            quicksort(right, less, depth);
+            items = left;
+        }
+    }
+}
+
+#[allow(clippy::indexing_slicing)]
+fn heapsort<T>(items: &mut [T], less: &impl Fn(&T, &T) -> bool) {
+    let len = items.len();
+    for start in (0..len / 2).rev() {
+        sift_down(items, start, len, less);
+    }
+    for end in (1..len).rev() {
+        items.swap(0, end);
+        sift_down(items, 0, end, less);
+    }
+}
+
+/// Moves `items[root]` down the heap in `items[..end]` until neither child
+/// is larger.
+#[allow(clippy::indexing_slicing)]
+fn sift_down<T>(items: &mut [T], mut root: usize, end: usize, less: &impl Fn(&T, &T) -> bool) {
+    loop {
+        let mut child = 2 * root + 1;
+        if child >= end {
+            return;
+        }
+        if child + 1 < end && less(&items[child], &items[child + 1]) {
+            child += 1;
+        }
+        if !less(&items[root], &items[child]) {
+            return;
+        }
+        items.swap(root, child);
+        root = child;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use core::cell::Cell;
     use std::boxed::Box;
     use std::string::String;
     use std::vec::Vec;
     use std::{format, vec};
+
+    /// Sorts with the crate's sort and returns the result and the number
+    /// of comparisons it made.
+    fn sorted_counting(mut items: Vec<u32>) -> (Vec<u32>, usize) {
+        let comparisons = Cell::new(0);
+        sort(&mut items, &|a: &u32, b: &u32| {
+            comparisons.set(comparisons.get() + 1);
+            a < b
+        });
+        (items, comparisons.get())
+    }
+
+    /// Returns inputs of `len` items in the patterns that make a naive
+    /// quicksort quadratic, and others that partitioning handles differently.
+    fn patterns(len: u32) -> Vec<(&'static str, Vec<u32>)> {
+        let mut seed = 0x2545_f491_u32;
+        let random = (0..len)
+            .map(|_| {
+                seed ^= seed << 13;
+                seed ^= seed >> 17;
+                seed ^= seed << 5;
+                seed % (len + 1)
+            })
+            .collect();
+        vec![
+            ("random", random),
+            ("ascending", (0..len).collect()),
+            ("descending", (0..len).rev().collect()),
+            ("equal", vec![7; len as usize]),
+            ("two values", (0..len).map(|n| n % 2).collect()),
+            ("organ pipe", (0..len).map(|n| n.min(len - n)).collect()),
+            ("sawtooth", (0..len).map(|n| n % 64).collect()),
+        ]
+    }
+
+    #[test]
+    fn sort_matches_standard_sort() {
+        for len in [0, 1, 2, 3, 15, 16, 17, 100, 1_000] {
+            for (name, items) in patterns(len) {
+                let mut expected = items.clone();
+                expected.sort_unstable();
+                assert_eq!(sorted_counting(items).0, expected, "{name}, {len} items");
+            }
+        }
+    }
+
+    #[test]
+    fn sort_comparisons_stay_n_log_n() {
+        let len = 20_000u32;
+        // 3 n log2(n), with log2(20,000) below 15.
+        let bound = 3 * len as usize * 15;
+        for (name, items) in patterns(len) {
+            let (_, comparisons) = sorted_counting(items);
+            assert!(comparisons <= bound, "{name}: {comparisons} comparisons");
+        }
+    }
+
+    #[test]
+    fn heapsort_sorts_past_the_depth() {
+        for (name, items) in patterns(1_000) {
+            let mut expected = items.clone();
+            expected.sort_unstable();
+            let mut sorted = items;
+            quicksort(&mut sorted, &|a: &u32, b: &u32| a < b, 0);
+            assert_eq!(sorted, expected, "{name}");
+        }
+    }
 
     #[test]
     fn first_entry_of_a_repeated_key_wins() {
