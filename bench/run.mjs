@@ -43,7 +43,7 @@ const MEASURE_TIMEOUT_MS = 300_000;
 
 /** The cold-load case: the sample anonymous reader, whose meter grants the article. */
 const FIRST_DECISION = { session: "anonymous-metered", content: "article-2000", entitlement: "premium" };
-const FIRST_DECISION_PATHS = ["module-client", "module-parse", "module-preload", "baseline"];
+const FIRST_DECISION_PATHS = ["module-client", "module-client-preload", "module-parse", "module-preload", "baseline"];
 
 /** Calls of each kind timed on each sample document. The row of the sample documents cycles through all of them. */
 const CALLS_PER_SAMPLE_DOCUMENT = 40;
@@ -72,7 +72,15 @@ function integerSetting(name, fallback, min, max, hint = "") {
 }
 
 function readSettings(argv) {
-  const known = ["BENCH_PKG", "BENCH_LOADS", "BENCH_SAMPLE_MS", "BENCH_SAMPLES", "BENCH_OUTPUT"];
+  const known = [
+    "BENCH_PKG",
+    "BENCH_LOADS",
+    "BENCH_LATENCY_MS",
+    "BENCH_LATENCY_LOADS",
+    "BENCH_SAMPLE_MS",
+    "BENCH_SAMPLES",
+    "BENCH_OUTPUT",
+  ];
   for (const name of Object.keys(process.env)) {
     if (name.startsWith("BENCH_") && !known.includes(name)) {
       fail(`unknown setting ${name}; the settings are ${known.join(", ")}`, 2);
@@ -114,6 +122,8 @@ function readSettings(argv) {
           "; BENCHMARKS.md gets figures of at least 30 loads, so set BENCH_OUTPUT to another file for a shorter run",
         )
       : integerSetting("BENCH_LOADS", 30, 1, 1000),
+    latencyMs: integerSetting("BENCH_LATENCY_MS", 50, 0, 1000),
+    latencyLoads: integerSetting("BENCH_LATENCY_LOADS", 15, 1, 1000),
     sampleMs: integerSetting("BENCH_SAMPLE_MS", 50, 10, 10_000),
     samples: integerSetting("BENCH_SAMPLES", 5, 3, 101),
   };
@@ -241,11 +251,27 @@ function withTimeout(promise, ms, description) {
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** Loads the first-decision page once in a new browser context, so nothing is cached. */
-async function coldLoad(browser, baseUrl, variant) {
+/**
+ * Loads the first-decision page once in a new browser context, so nothing is
+ * cached. With `latencyMs` above 0, Chromium's network emulation delays each
+ * of the page's requests by that much.
+ */
+async function coldLoad(browser, baseUrl, variant, latencyMs) {
   const context = await browser.newContext();
   try {
     const page = await context.newPage();
+    if (latencyMs > 0) {
+      // Latency only: the server sends the files uncompressed, so a limit on
+      // throughput would charge the module for bytes a real server gzips.
+      const devtools = await context.newCDPSession(page);
+      await devtools.send("Network.enable");
+      await devtools.send("Network.emulateNetworkConditions", {
+        offline: false,
+        latency: latencyMs,
+        downloadThroughput: -1,
+        uploadThroughput: -1,
+      });
+    }
     const query = new URLSearchParams({ variant, ...FIRST_DECISION });
     await page.goto(`${baseUrl}/bench/first-decision.html?${query}`, { timeout: LOAD_TIMEOUT_MS });
     const result = await withTimeout(page.evaluate(() => window.benchResult), LOAD_TIMEOUT_MS, `the ${variant} load`);
@@ -263,15 +289,17 @@ async function coldLoad(browser, baseUrl, variant) {
 
 /**
  * Times `loads` cold loads of each path, after one warm-up round that is not
- * counted. The paths take turns, and the order rotates each round.
+ * counted, with `latencyMs` of emulated latency on each request. The paths
+ * take turns, and the order rotates each round.
  */
-async function timeFirstDecisions(browser, server, loads, expected) {
+async function timeFirstDecisions(browser, server, loads, expected, latencyMs) {
+  const countsBefore = await server.counts();
   const elapsed = Object.fromEntries(FIRST_DECISION_PATHS.map((variant) => [variant, []]));
   const phases = Object.fromEntries(FIRST_DECISION_PATHS.map((variant) => [variant, []]));
   for (let round = -1; round < loads; round++) {
     for (let turn = 0; turn < FIRST_DECISION_PATHS.length; turn++) {
       const variant = FIRST_DECISION_PATHS[(Math.max(round, 0) + turn) % FIRST_DECISION_PATHS.length];
-      const result = await coldLoad(browser, server.url, variant);
+      const result = await coldLoad(browser, server.url, variant, latencyMs);
       if (JSON.stringify(result.decision) !== JSON.stringify(expected)) {
         throw new Error(`the ${variant} load decided ${JSON.stringify(result.decision)}, expected ${JSON.stringify(expected)}`);
       }
@@ -281,16 +309,17 @@ async function timeFirstDecisions(browser, server, loads, expected) {
       }
     }
     if (round >= 0 && (round + 1) % 10 === 0) {
-      say(`cold loads: ${round + 1} of ${loads} rounds`);
+      say(`cold loads: ${round + 1} of ${loads} rounds${latencyMs > 0 ? ` with ${latencyMs} ms of latency` : ""}`);
     }
   }
 
   // Each module load must have downloaded the bundle, and each baseline load
   // the baseline, or the loads were not cold.
-  const moduleLoads = 3 * (loads + 1);
+  const moduleLoads = FIRST_DECISION_PATHS.filter((path) => path.startsWith("module")).length * (loads + 1);
   const counts = await server.counts();
-  const wasmRequests = counts.get("/pkg/zephr_session_bg.wasm") ?? 0;
-  const baselineRequests = counts.get("/bench/baseline.js") ?? 0;
+  const requests = (file) => (counts.get(file) ?? 0) - (countsBefore.get(file) ?? 0);
+  const wasmRequests = requests("/pkg/zephr_session_bg.wasm");
+  const baselineRequests = requests("/bench/baseline.js");
   if (wasmRequests !== moduleLoads || baselineRequests !== loads + 1) {
     throw new Error(
       `expected ${moduleLoads} downloads of the wasm file and ${loads + 1} of baseline.js, one per load, ` +
@@ -414,6 +443,7 @@ async function main() {
   let browser;
   let chromiumVersion;
   let firstDecisions;
+  let firstDecisionsWithLatency;
   let calls;
   try {
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: CHROMIUM_ARGS });
@@ -425,7 +455,11 @@ async function main() {
     });
 
     say(`time to first decision: ${settings.loads} cold loads of each path, ${FIRST_DECISION_PATHS.join(", ")}`);
-    firstDecisions = await timeFirstDecisions(browser, server, settings.loads, expected);
+    firstDecisions = await timeFirstDecisions(browser, server, settings.loads, expected, 0);
+    if (settings.latencyMs > 0) {
+      say(`time to first decision with ${settings.latencyMs} ms of latency per request: ${settings.latencyLoads} cold loads of each path`);
+      firstDecisionsWithLatency = await timeFirstDecisions(browser, server, settings.latencyLoads, expected, settings.latencyMs);
+    }
     const tasks = callTasks(documents, settings);
     say(`calls: ${tasks.length} timings, ${settings.samples} samples of at least ${settings.sampleMs} ms each per implementation`);
     calls = await timeCalls(browser, server, tasks);
@@ -443,6 +477,7 @@ async function main() {
     sizes,
     firstDecision: FIRST_DECISION,
     firstDecisions,
+    firstDecisionsWithLatency,
     calls,
     callsPerDocument: { samples: CALLS_PER_SAMPLE_DOCUMENT, generated: CALLS_PER_GENERATED_DOCUMENT },
     machine: {

@@ -16,6 +16,9 @@
 # Settings (environment):
 #   BENCH_PKG        a bundle folder to time instead of building pkg/
 #   BENCH_LOADS      cold loads per path (default 30; at least 30 for BENCHMARKS.md)
+#   BENCH_LATENCY_MS     latency added to each request in a second pass of
+#                        cold loads (default 50; 0 skips that pass)
+#   BENCH_LATENCY_LOADS  cold loads per path in that pass (default 15)
 #   BENCH_SAMPLE_MS  the shortest timed sample, in ms (default 50)
 #   BENCH_SAMPLES    samples per call and implementation (default 5)
 #   BENCH_OUTPUT     the file to write (default BENCHMARKS.md)
