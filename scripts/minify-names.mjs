@@ -14,10 +14,17 @@
 // exports, and before minifying the glue. Only the web build is renamed: the
 // bundler build's wasm imports its glue as an ES module, by these names.
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 
+// The renamed module, written next to the original until the glue is
+// patched; a failed run deletes it and leaves the build as it was.
+let renamed;
+
 function fail(message) {
+  if (renamed !== undefined) {
+    rmSync(renamed, { force: true });
+  }
   console.error(`minify-names: ${message}`);
   process.exit(1);
 }
@@ -50,11 +57,16 @@ if (modules.size !== 1 || !modules.has("./zephr_session_bg.js")) {
 }
 // The pass prints each old name with its new one as JSON. It renames in
 // place, so the module's lists before and after must pair up the same way.
-const renamed = `${files.wasm}.renamed`;
-const printed = execFileSync("wasm-opt", [files.wasm, "--minify-imports-and-exports-and-modules", "-o", renamed], {
-  encoding: "utf8",
-  stdio: ["ignore", "pipe", "inherit"],
-});
+renamed = `${files.wasm}.renamed`;
+let printed;
+try {
+  printed = execFileSync("wasm-opt", [files.wasm, "--minify-imports-and-exports-and-modules", "-o", renamed], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+} catch (error) {
+  fail(`wasm-opt failed (${error.message}); run scripts/setup.sh to install the npm package binaryen`);
+}
 const after = names(renamed);
 const pairs = JSON.parse(printed);
 const importNames = new Map(pairs.imports.map(([, name, short]) => [name, short]));
@@ -184,5 +196,5 @@ for (const [name, short] of exportNames) {
 writeFileSync(files.glue, glue);
 writeFileSync(files.types, types);
 writeFileSync(files.wasmTypes, wasmTypes);
-execFileSync("mv", [renamed, files.wasm]);
+renameSync(renamed, files.wasm);
 console.log(`minify-names: ${before.imports.length} imports and ${before.exports.length} exports of ${files.wasm} renamed`);

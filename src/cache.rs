@@ -53,7 +53,7 @@ pub fn encode_entry(cache_key: &str, fetched_at_ms: f64, document: &Map) -> Stri
     // without; the casts saturate, and NaN reads as 0.
     let fetched_at = fetched_at_ms.max(0.0);
     let whole = fetched_at as u64;
-    let fetched_at = whole + u64::from(fetched_at - whole as f64 >= 0.5);
+    let fetched_at = whole.saturating_add(u64::from(fetched_at - whole as f64 >= 0.5));
     let mut entry = text!("{\"format\":", CACHE_FORMAT, ",\"key\":");
     json::write_string(cache_key, &mut entry);
     entry.push_str(&text!(",\"fetchedAt\":", fetched_at, ",\"document\":"));
@@ -124,6 +124,23 @@ mod tests {
         let key = "a\"b\\c\u{1}|é";
         let text = encode_entry(key, 99.6, &original);
         assert_eq!(decode_entry(&text, key), Some((100.0, original)));
+    }
+
+    #[test]
+    fn entry_times_round_and_saturate() {
+        let original = document("{}");
+        let cases = [
+            (0.49, "\"fetchedAt\":0,"),
+            (0.5, "\"fetchedAt\":1,"),
+            (-5.0, "\"fetchedAt\":0,"),
+            (f64::NAN, "\"fetchedAt\":0,"),
+            (f64::INFINITY, "\"fetchedAt\":18446744073709551615,"),
+            (1e30, "\"fetchedAt\":18446744073709551615,"),
+        ];
+        for (fetched_at, expected) in cases {
+            let text = encode_entry("key", fetched_at, &original);
+            assert!(text.contains(expected), "{fetched_at}: {text}");
+        }
     }
 
     #[test]

@@ -30,13 +30,14 @@ impl Timestamp {
             .then_some(Timestamp(ms))
     }
 
-    /// Returns the timestamp of the whole millisecond at or before `ms`, a
-    /// finite number of milliseconds that a JavaScript `Date` can hold, as
-    /// `Math.floor` would. `f64::floor` is in the standard library, which the
+    /// Returns the timestamp of the whole millisecond at or before `ms`, as
+    /// `Math.floor` would, for a number of milliseconds that a JavaScript
+    /// `Date` can hold. Other numbers saturate: NaN gives 0, and an infinity
+    /// or a number past the range of `i64` gives `i64::MIN` or `i64::MAX`. `f64::floor` is in the standard library, which the
     /// module is built without.
     pub fn floor(ms: f64) -> Timestamp {
         let whole = ms as i64;
-        Timestamp(whole - i64::from(whole as f64 > ms))
+        Timestamp(whole.saturating_sub(i64::from(whole as f64 > ms)))
     }
 
     /// Milliseconds since the Unix epoch.
@@ -373,6 +374,9 @@ mod tests {
         let largest = MAX_JS_DATE_MS as f64;
         assert_eq!(Timestamp::floor(largest), Timestamp(MAX_JS_DATE_MS));
         assert_eq!(Timestamp::floor(-largest), Timestamp(-MAX_JS_DATE_MS));
+        assert_eq!(Timestamp::floor(f64::NEG_INFINITY), Timestamp(i64::MIN));
+        assert_eq!(Timestamp::floor(f64::INFINITY), Timestamp(i64::MAX));
+        assert_eq!(Timestamp::floor(f64::NAN), Timestamp(0));
     }
 
     #[test]

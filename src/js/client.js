@@ -57,10 +57,12 @@ let zephrWarmUp;
 
 // Called by the module's start function (`start` in src/js/mod.rs) once the
 // module is instantiated. It schedules the warm-up, so that V8 compiles the
-// parser and the rules while the page's first lookup is on the network.
+// parser and the rules while the page's first lookup is on the network. The
+// Node build instantiates the module before this file's code has run, so the
+// task reads `zephrWarmUp` only when it runs.
 function zephrScheduleWarmUp() {
   try {
-    setTimeout(zephrWarmUp, 0);
+    setTimeout(() => zephrWarmUp(), 0);
   } catch {
     // A runtime without setTimeout skips the warm-up.
   }

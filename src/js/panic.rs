@@ -20,7 +20,15 @@ use wasm_bindgen::prelude::*;
 extern "C" {
     /// `console.error`, which joins its arguments with spaces.
     #[wasm_bindgen(js_namespace = console, js_name = error)]
-    fn console_error(prefix: &str, message: &str, file: &str, line: u32, advice: &str);
+    fn console_error(
+        prefix: &str,
+        message: &str,
+        at: &str,
+        file: &str,
+        line_label: &str,
+        line: u32,
+        advice: &str,
+    );
 }
 
 #[panic_handler]
@@ -31,17 +39,22 @@ fn on_panic(info: &PanicInfo<'_>) -> ! {
         // Formatting a message with arguments would bring back the
         // formatting code, so only a fixed message is shown. The file and
         // line locate the rest.
-        let message = info.message().as_str().unwrap_or("a panic");
+        let message = info
+            .message()
+            .as_str()
+            .unwrap_or("a panic whose message this build does not format");
         let (file, line) = info.location().map_or(("an unknown place", 0), |place| {
             (place.file(), place.line())
         });
         console_error(
             "[zephr-session] internal error:",
             message,
+            "at",
             file,
+            "line",
             line,
-            "- the module stops working until the page is reloaded. Please report this \
-             message to the zephr-session maintainers.",
+            "- the module's state may be broken from here on, so reload the page, and \
+             please report this message to the zephr-session maintainers.",
         );
     }
     core::arch::wasm32::unreachable()

@@ -186,6 +186,27 @@ test("require in Node gets the Node build", () => {
   assert.deepEqual(result.decision, { granted: false, reason: "exhausted", entitlementId: "premium" });
 });
 
+test("Node build warms up once at load", () => {
+  // The warm-up reads the method under this symbol through Reflect.get,
+  // so counting those reads counts the warm-ups.
+  const counter = `const key = Symbol.for("zephr-session.warm-up");
+     let warmUps = 0;
+     const get = Reflect.get;
+     Reflect.get = (target, property, ...rest) => {
+       if (property === key) warmUps += 1;
+       return get(target, property, ...rest);
+     };`;
+  const report = `setTimeout(() => console.log(JSON.stringify({ warmUps })), 100);`;
+  const required = runNode(["--eval", `${counter}\n require("zephr-session");\n ${report}`]);
+  assert.deepEqual(JSON.parse(required), { warmUps: 1 });
+  const imported = runNode([
+    "--input-type=module",
+    "--eval",
+    `${counter}\n await import("zephr-session");\n ${report}`,
+  ]);
+  assert.deepEqual(JSON.parse(imported), { warmUps: 1 });
+});
+
 test("web subpath loads with initSync", () => {
   const output = runNode([
     "--input-type=module",
@@ -288,4 +309,21 @@ test("minify-names rejects a renamed build", (context) => {
   }
   assert.ok(failure, "a second run succeeded");
   assert.match(failure.stderr, /imports from a; expected only \.\/zephr_session_bg\.js/);
+});
+
+test("minify-names leaves a Node build as it was", (context) => {
+  const copy = mkdtempSync(path.join(tmpdir(), "zephr-minify-"));
+  context.after(() => rmSync(copy, { recursive: true, force: true }));
+  cpSync(path.join(workspaceRoot, "target/package/build/nodejs"), copy, { recursive: true });
+  const before = readFileSync(path.join(copy, "zephr_session.js"), "utf8");
+  let failure;
+  try {
+    execFileSync("node", [path.join(workspaceRoot, "scripts/minify-names.mjs"), copy], { encoding: "utf8", stdio: "pipe" });
+  } catch (error) {
+    failure = error;
+  }
+  assert.ok(failure, "a Node build was renamed");
+  assert.match(failure.stderr, /expected the interface InitOutput once, found it 0 times/);
+  assert.equal(existsSync(path.join(copy, "zephr_session_bg.wasm.renamed")), false);
+  assert.equal(readFileSync(path.join(copy, "zephr_session.js"), "utf8"), before);
 });
