@@ -195,7 +195,7 @@ ${settings.latencyMs} ms: the glue, the wasm file, \`bench/baseline.js\` and the
 limits no throughput, because the server sends the files uncompressed, and a
 limit would charge the module for bytes that a real server gzips. The
 module's paths make one request more than the baseline's (the wasm file),
-which the preloaded path makes while the glue loads.`
+which the preloaded paths make while the glue loads.`
     : "";
 
   const helperRows = [];

@@ -297,31 +297,29 @@ test("web build has short wasm names", () => {
   assert.doesNotMatch(declarations, /readonly session_/);
 });
 
-test("minify-names rejects a renamed build", (context) => {
+// Runs scripts/minify-names.mjs on a copy of one of package.sh's builds and
+// returns the copy's folder and the failed run's error, if it failed.
+function minifyCopy(context, build) {
   const copy = mkdtempSync(path.join(tmpdir(), "zephr-minify-"));
   context.after(() => rmSync(copy, { recursive: true, force: true }));
-  cpSync(path.join(workspaceRoot, "target/package/build/web"), copy, { recursive: true });
-  let failure;
+  cpSync(path.join(workspaceRoot, "target/package/build", build), copy, { recursive: true });
+  const before = readFileSync(path.join(copy, "zephr_session.js"), "utf8");
   try {
     execFileSync("node", [path.join(workspaceRoot, "scripts/minify-names.mjs"), copy], { encoding: "utf8", stdio: "pipe" });
+    return { copy, before, failure: undefined };
   } catch (error) {
-    failure = error;
+    return { copy, before, failure: error };
   }
+}
+
+test("minify-names rejects a renamed build", (context) => {
+  const { failure } = minifyCopy(context, "web");
   assert.ok(failure, "a second run succeeded");
   assert.match(failure.stderr, /imports from a; expected only \.\/zephr_session_bg\.js/);
 });
 
 test("minify-names leaves a Node build as it was", (context) => {
-  const copy = mkdtempSync(path.join(tmpdir(), "zephr-minify-"));
-  context.after(() => rmSync(copy, { recursive: true, force: true }));
-  cpSync(path.join(workspaceRoot, "target/package/build/nodejs"), copy, { recursive: true });
-  const before = readFileSync(path.join(copy, "zephr_session.js"), "utf8");
-  let failure;
-  try {
-    execFileSync("node", [path.join(workspaceRoot, "scripts/minify-names.mjs"), copy], { encoding: "utf8", stdio: "pipe" });
-  } catch (error) {
-    failure = error;
-  }
+  const { copy, before, failure } = minifyCopy(context, "nodejs");
   assert.ok(failure, "a Node build was renamed");
   assert.match(failure.stderr, /expected the interface InitOutput once, found it 0 times/);
   assert.equal(existsSync(path.join(copy, "zephr_session_bg.wasm.renamed")), false);
