@@ -69,6 +69,21 @@ function clientTest(name, body) {
   test(name, { timeout: TEST_TIMEOUT_MS }, body);
 }
 
+/**
+ * Fetches `sessionId` of `site` from the mock with a client that retries
+ * after 10 ms, and returns the settled call: the session's version, or the
+ * error.
+ */
+function fetchRetrying(site, sessionId) {
+  return inPage(
+    async ({ mockUrl, site, sessionId }) => {
+      const client = new SessionClient({ baseUrl: mockUrl, site, retryBaseMs: 10 });
+      return settle(client.fetchSession(sessionId, {}), (session) => session.version);
+    },
+    { site, sessionId },
+  );
+}
+
 function countRequests(site, sessionId) {
   return requestCount(mock.url, site, sessionId);
 }
@@ -474,20 +489,14 @@ describe("cache, retries and refresh", () => {
   });
 
   clientTest("retries until success", async () => {
-    const version = await inPage(async ({ mockUrl }) => {
-      const client = new SessionClient({ baseUrl: mockUrl, site: "script", retryBaseMs: 10 });
-      return (await client.fetchSession("seq~503,503,200", {})).version;
-    });
+    const outcome = await fetchRetrying("script", "seq~503,503,200");
 
-    assert.equal(version, 3);
+    assert.deepEqual(outcome, { ok: true, value: 3 });
     assert.equal(await countRequests("script", "seq~503,503,200"), 3);
   });
 
   clientTest("last attempt's error rejects", async () => {
-    const outcome = await inPage(async ({ mockUrl }) => {
-      const client = new SessionClient({ baseUrl: mockUrl, site: "script", retryBaseMs: 10 });
-      return settle(client.fetchSession("seq~502,503,504,200", {}));
-    });
+    const outcome = await fetchRetrying("script", "seq~502,503,504,200");
 
     const error = expectError(outcome, "http_error", "three failed attempts");
     assert.equal(error.status, 504);
@@ -520,20 +529,14 @@ describe("cache, retries and refresh", () => {
   });
 
   clientTest("HTTP 429 is retried", async () => {
-    const version = await inPage(async ({ mockUrl }) => {
-      const client = new SessionClient({ baseUrl: mockUrl, site: "script", retryBaseMs: 10 });
-      return (await client.fetchSession("limited~429,200", {})).version;
-    });
+    const outcome = await fetchRetrying("script", "limited~429,200");
 
-    assert.equal(version, 2);
+    assert.deepEqual(outcome, { ok: true, value: 2 });
     assert.equal(await countRequests("script", "limited~429,200"), 2);
   });
 
   clientTest("invalid_response is not retried", async () => {
-    const outcome = await inPage(async ({ mockUrl }) => {
-      const client = new SessionClient({ baseUrl: mockUrl, site: "not-json", retryBaseMs: 10 });
-      return settle(client.fetchSession("html-once", {}));
-    });
+    const outcome = await fetchRetrying("not-json", "html-once");
 
     expectError(outcome, "invalid_response", "HTML response");
     assert.equal(await countRequests("not-json", "html-once"), 1);
