@@ -1,6 +1,6 @@
-//! The module's panic handler. A panic in WebAssembly traps, and the module
-//! cannot be used again on that page, so the console message must tell the
-//! developer why every later call fails.
+//! The module's panic handler. A panic in WebAssembly traps and may leave
+//! the module's state broken for the rest of the page, so the console
+//! message must tell the developer what failed and where.
 //!
 //! The module is built without the standard library, and without its panic
 //! hook, lock and message formatting the bundle is 4.5 KB smaller gzipped
